@@ -1,0 +1,4 @@
+import { createDepsFromEnv } from '../shared/deps.js';
+import { buildLaunchHandler } from '../shared/http/connect-routes.js';
+
+export const handler = buildLaunchHandler(createDepsFromEnv());

@@ -1,0 +1,4 @@
+import { createDepsFromEnv } from '../shared/deps.js';
+import { buildStartHandler } from '../shared/http/connect-routes.js';
+
+export const handler = buildStartHandler(createDepsFromEnv());

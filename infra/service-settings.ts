@@ -1,0 +1,168 @@
+/**
+ * What an operator chooses about a deployment (TikTok app, domain, who may call the API), checked once and
+ * completed with defaults. The stack takes these as props; `app.ts` fills them from CDK context.
+ */
+import { DEFAULT_SCOPES } from '../shared/config.js';
+
+/** TikTok redirects the browser here after consent; the default redirect URI ends with it. */
+export const CALLBACK_PATH = '/auth/tiktok/callback';
+
+/**
+ * Stands in for a value that must be set before a real deployment, so `cdk synth` works offline.
+ * The Lambdas refuse a client secret that starts with it, too.
+ */
+export const PLACEHOLDER = 'SET-ME';
+const PLACEHOLDER_URL = 'https://set-me.invalid/';
+
+export type PkceEncoding = 'hex' | 'base64url';
+
+/** Each field has the name of the CDK context key that sets it (see `app.ts`). */
+export interface ServiceSettings {
+  /** TikTok app's `client_key` (public: it is part of the authorize URL). Required for deploy. */
+  readonly tiktokClientKey?: string;
+  /** Custom domain for the HTTP API; needs `certificateArn` (an ACM certificate in the stack's region). */
+  readonly domainName?: string;
+  readonly certificateArn?: string;
+  /** Default: `https://<domainName>/auth/tiktok/callback`, else the API endpoint + the same path. */
+  readonly redirectUri?: string;
+  /** Origins the user may be sent back to after connecting; also the CORS origins of the API. */
+  readonly allowedReturnOrigins?: readonly string[];
+  /** Where the user lands when the start request names no return URL. Required for deploy. */
+  readonly defaultReturnUrl?: string;
+  /** The identity provider whose access tokens call `/auth/tiktok/start` (`iss` claim). Required for deploy. */
+  readonly jwtIssuer?: string;
+  /** Accepted `aud` (or `client_id`) claims. Required for deploy. */
+  readonly jwtAudience?: readonly string[];
+  readonly scopes?: readonly string[];
+  /** TikTok's web flow expects a hex SHA-256 code challenge, unlike RFC 7636's base64url. */
+  readonly pkceEncoding?: PkceEncoding;
+}
+
+export interface ResolvedSettings {
+  readonly tiktokClientKey: string;
+  readonly customDomain: { readonly domainName: string; readonly certificateArn: string } | undefined;
+  /** `undefined`: derive from the API endpoint, which only exists once the stack has an API. */
+  readonly redirectUri: string | undefined;
+  readonly allowedReturnOrigins: readonly string[];
+  readonly defaultReturnUrl: string;
+  readonly jwt: { readonly issuer: string; readonly audience: readonly string[] };
+  readonly scopes: readonly string[];
+  readonly pkceEncoding: PkceEncoding;
+  /** Settings left at a placeholder: synth works, a deployment would not. */
+  readonly missing: readonly string[];
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+export function resolveSettings(settings: ServiceSettings): ResolvedSettings {
+  const missing: string[] = [];
+  const required = <T>(key: keyof ServiceSettings, value: T | undefined, placeholder: T): T => {
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) return value;
+    missing.push(key);
+    return placeholder;
+  };
+
+  const tiktokClientKey = nonEmpty(
+    'tiktokClientKey',
+    required('tiktokClientKey', settings.tiktokClientKey, PLACEHOLDER),
+  );
+  const defaultReturnUrl = required(
+    'defaultReturnUrl',
+    settings.defaultReturnUrl,
+    `${PLACEHOLDER_URL}connected`,
+  );
+  httpUrl('defaultReturnUrl', defaultReturnUrl);
+  // Kept exactly as given: the authorizer compares it with the token's `iss` character for character.
+  const issuer = required('jwtIssuer', settings.jwtIssuer, PLACEHOLDER_URL);
+  httpsUrl('jwtIssuer', issuer);
+  const audience = required('jwtAudience', settings.jwtAudience, [PLACEHOLDER]).map((a) =>
+    nonEmpty('jwtAudience', a),
+  );
+
+  const domainName = settings.domainName ? hostname('domainName', settings.domainName) : undefined;
+  if (Boolean(domainName) !== Boolean(settings.certificateArn)) {
+    throw new SettingsError('domainName and certificateArn go together: set both or neither');
+  }
+  const customDomain =
+    domainName && settings.certificateArn
+      ? { domainName, certificateArn: settings.certificateArn }
+      : undefined;
+
+  const redirectUri = settings.redirectUri
+    ? redirectUrl(settings.redirectUri)
+    : customDomain && `https://${customDomain.domainName}${CALLBACK_PATH}`;
+
+  // The default return URL's origin is always allowed (the Lambdas' config does the same).
+  const allowedReturnOrigins = [
+    ...new Set([
+      new URL(defaultReturnUrl).origin,
+      ...(settings.allowedReturnOrigins ?? []).map((o) => httpUrl('allowedReturnOrigins', o).origin),
+    ]),
+  ];
+
+  const scopes = settings.scopes?.length
+    ? settings.scopes.map((s) => nonEmpty('scopes', s))
+    : DEFAULT_SCOPES.split(',');
+  const pkceEncoding = settings.pkceEncoding ?? 'hex';
+  if (pkceEncoding !== 'hex' && pkceEncoding !== 'base64url') {
+    throw new SettingsError(`pkceEncoding must be hex or base64url, got ${String(pkceEncoding)}`);
+  }
+
+  return {
+    tiktokClientKey,
+    customDomain,
+    redirectUri,
+    allowedReturnOrigins,
+    defaultReturnUrl,
+    jwt: { issuer, audience },
+    scopes,
+    pkceEncoding,
+    missing,
+  };
+}
+
+function nonEmpty(key: string, value: string): string {
+  const trimmed = value.trim();
+  if (!trimmed) throw new SettingsError(`${key} must not be empty`);
+  return trimmed;
+}
+
+function httpUrl(key: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new SettingsError(`${key} must be an absolute URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new SettingsError(`${key} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  return url;
+}
+
+function httpsUrl(key: string, value: string): URL {
+  const url = httpUrl(key, value);
+  if (url.protocol !== 'https:')
+    throw new SettingsError(`${key} must be an https URL, got ${JSON.stringify(value)}`);
+  return url;
+}
+
+/**
+ * TikTok accepts only static https redirect URIs: no query, no fragment (Login Kit for Web). Kept as given,
+ * since the token request must repeat the registered URI exactly.
+ */
+function redirectUrl(value: string): string {
+  const url = httpsUrl('redirectUri', value);
+  if (url.search || url.hash) throw new SettingsError('redirectUri must have no query string or fragment');
+  return value;
+}
+
+function hostname(key: string, value: string): string {
+  const name = value.trim().toLowerCase();
+  if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name)) {
+    throw new SettingsError(`${key} must be a host name like api.example.com, got ${JSON.stringify(value)}`);
+  }
+  return name;
+}

@@ -1,0 +1,45 @@
+/**
+ * `npm start`: the whole service on this machine. See README "Run it locally".
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLocalStack } from './local-stack.js';
+
+const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const envFile = join(rootDir, '.env');
+if (existsSync(envFile)) process.loadEnvFile(envFile);
+
+const startedAt = Date.now();
+try {
+  const stack = await startLocalStack({
+    rootDir,
+    dataDir: join(rootDir, '.data'),
+    env: { ...process.env },
+    log: (line) => console.log(line),
+  });
+  const mode = stack.emulator ? `the built-in TikTok emulator (${stack.emulator.origin})` : 'TikTok (real credentials)';
+  console.log(
+    [
+      '',
+      `tiktok-connect is running on ${stack.url} (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s)`,
+      `  demo page      ${stack.url}/platforms/connect`,
+      `  TikTok         ${mode}`,
+      `  redirect URI   ${stack.env.TIKTOK_REDIRECT_URI}`,
+      `  DynamoDB       ${stack.env.DYNAMODB_ENDPOINT} (table ${stack.env.TABLE_NAME})`,
+      `  dev token      curl '${stack.url}/dev/token?sub=demo-user'`,
+      '',
+      'Press Ctrl+C to stop.',
+    ].join('\n'),
+  );
+  const stop = async () => {
+    console.log('stopping…');
+    await stack.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  console.error(`tiktok-connect could not start: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,131 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Scope } from './scopes.js';
+
+/** TikTok authorization codes are short-lived; 5 minutes here. */
+export const AUTHORIZATION_CODE_TTL_MS = 5 * 60_000;
+
+export type AuthorizationCode = {
+  openId: string;
+  scopes: Scope[];
+  redirectUri: string;
+  codeChallenge: string;
+  codeChallengeMethod: 'S256';
+  expiresAt: number;
+};
+
+/** One access token and the refresh token issued with it; rotation replaces both. */
+export type Grant = {
+  openId: string;
+  scopes: Scope[];
+  accessToken: string;
+  accessExpiresAt: number;
+  refreshToken: string;
+  refreshExpiresAt: number;
+};
+
+export type Lifetimes = { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
+
+export type CodeRedemption =
+  | { outcome: 'redeemed'; code: AuthorizationCode }
+  | { outcome: 'unknown' | 'used' | 'expired' };
+
+export type RefreshOutcome =
+  | { outcome: 'rotated'; grant: Grant }
+  | { outcome: 'invalid' }
+  | { outcome: 'expired' };
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export class TokenStore {
+  readonly #codes = new Map<string, AuthorizationCode>();
+  readonly #usedCodes = new Set<string>();
+  readonly #byAccessToken = new Map<string, Grant>();
+  readonly #byRefreshToken = new Map<string, Grant>();
+  #issued = 0;
+
+  issueCode(code: Omit<AuthorizationCode, 'expiresAt'>): string {
+    // Real codes carry '*' and '!', so a client that decodes the callback twice (or not at all) breaks here too.
+    const value = `${randomAlphanumeric(48)}*${randomInt(10)}!${randomInt(1000, 10_000)}`;
+    this.#codes.set(value, {
+      ...code,
+      scopes: [...code.scopes],
+      expiresAt: Date.now() + AUTHORIZATION_CODE_TTL_MS,
+    });
+    return value;
+  }
+
+  /** Single use: the code is gone after the first redemption attempt, whatever its outcome. */
+  redeemCode(value: string): CodeRedemption {
+    const code = this.#codes.get(value);
+    if (code === undefined) return { outcome: this.#usedCodes.has(value) ? 'used' : 'unknown' };
+    this.#codes.delete(value);
+    this.#usedCodes.add(value);
+    if (code.expiresAt <= Date.now()) return { outcome: 'expired' };
+    return { outcome: 'redeemed', code };
+  }
+
+  issueGrant(openId: string, scopes: Scope[], lifetimes: Lifetimes): Grant {
+    const now = Date.now();
+    const grant: Grant = {
+      openId,
+      scopes: [...scopes],
+      accessToken: this.#token('act.'),
+      accessExpiresAt: now + lifetimes.accessTokenTtlSeconds * 1000,
+      refreshToken: this.#token('rft.'),
+      refreshExpiresAt: now + lifetimes.refreshTokenTtlSeconds * 1000,
+    };
+    this.#byAccessToken.set(grant.accessToken, grant);
+    this.#byRefreshToken.set(grant.refreshToken, grant);
+    return grant;
+  }
+
+  findByAccessToken(accessToken: string): Grant | undefined {
+    const grant = this.#byAccessToken.get(accessToken);
+    return grant !== undefined && grant.accessExpiresAt > Date.now() ? grant : undefined;
+  }
+
+  /** Expired access tokens still identify their user, e.g. for revoke. */
+  ownerOfAccessToken(accessToken: string): string | undefined {
+    return this.#byAccessToken.get(accessToken)?.openId;
+  }
+
+  /** Newer TikTok docs: refresh tokens always rotate and the previous pair stops working at once. */
+  rotate(refreshToken: string, lifetimes: Lifetimes): RefreshOutcome {
+    const grant = this.#byRefreshToken.get(refreshToken);
+    if (grant === undefined) return { outcome: 'invalid' };
+    if (grant.refreshExpiresAt <= Date.now()) return { outcome: 'expired' };
+    this.#forget(grant);
+    return { outcome: 'rotated', grant: this.issueGrant(grant.openId, grant.scopes, lifetimes) };
+  }
+
+  /** As when the user removes the app: every token of that user stops working. */
+  revokeUser(openId: string): void {
+    for (const grant of this.#byAccessToken.values()) {
+      if (grant.openId === openId) this.#forget(grant);
+    }
+  }
+
+  /** client_credentials tokens (§6) are valid for nothing in the Display API, so they are not stored. */
+  issueClientToken(): string {
+    return this.#token('clt.');
+  }
+
+  #forget(grant: Grant): void {
+    this.#byAccessToken.delete(grant.accessToken);
+    this.#byRefreshToken.delete(grant.refreshToken);
+  }
+
+  #token(prefix: string): string {
+    this.#issued += 1;
+    // Every other token carries '!' like real ones ("act.…!2403"), to catch clients that mangle it in form bodies.
+    const suffix = this.#issued % 2 === 1 ? `!${randomInt(1000, 10_000)}` : '';
+    return `${prefix}${randomAlphanumeric(60)}${suffix}`;
+  }
+}
+
+function randomAlphanumeric(length: number): string {
+  const bytes = randomBytes(length);
+  let value = '';
+  for (const byte of bytes) value += ALPHANUMERIC[byte % ALPHANUMERIC.length];
+  return value;
+}

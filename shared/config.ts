@@ -1,0 +1,122 @@
+/**
+ * Configuration, read once from the environment and validated. Nothing else reads `process.env`.
+ */
+import * as v from 'valibot';
+import { ConfigError } from './errors.js';
+
+export const DEFAULT_SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list';
+export const TIKTOK_AUTHORIZE_URL = 'https://www.tiktok.com/v2/auth/authorize/';
+export const TIKTOK_API_BASE_URL = 'https://open.tiktokapis.com';
+
+const commaList = v.pipe(
+  v.string(),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
+);
+
+const httpUrl = v.pipe(
+  v.string(),
+  v.url(),
+  v.check((s) => /^https?:\/\//.test(s), 'must be an http(s) URL'),
+);
+
+const origin = v.pipe(
+  httpUrl,
+  v.transform((s) => new URL(s).origin),
+);
+
+const positiveInt = v.pipe(
+  v.string(),
+  v.transform(Number),
+  v.number(),
+  v.integer(),
+  v.minValue(1),
+);
+
+const EnvSchema = v.object({
+  TABLE_NAME: v.optional(v.pipe(v.string(), v.minLength(3)), 'tiktok-connect'),
+  DYNAMODB_ENDPOINT: v.optional(httpUrl),
+  AWS_REGION: v.optional(v.string(), 'us-east-1'),
+
+  TIKTOK_CLIENT_KEY: v.pipe(v.string(), v.minLength(1, 'TIKTOK_CLIENT_KEY is required')),
+  /** Local only: the Lambdas read the secret from Secrets Manager (TIKTOK_CLIENT_SECRET_ARN). */
+  TIKTOK_CLIENT_SECRET: v.optional(v.pipe(v.string(), v.minLength(1))),
+  TIKTOK_CLIENT_SECRET_ARN: v.optional(v.pipe(v.string(), v.minLength(1))),
+  TIKTOK_REDIRECT_URI: v.optional(httpUrl, 'http://localhost:3001/auth/tiktok/callback'),
+  TIKTOK_SCOPES: v.optional(commaList, DEFAULT_SCOPES),
+  TIKTOK_PKCE_ENCODING: v.optional(v.picklist(['hex', 'base64url']), 'hex'),
+  TIKTOK_AUTHORIZE_URL: v.optional(httpUrl, TIKTOK_AUTHORIZE_URL),
+  TIKTOK_API_BASE_URL: v.optional(httpUrl, TIKTOK_API_BASE_URL),
+  TIKTOK_HTTP_TIMEOUT_MS: v.optional(positiveInt, '8000'),
+
+  ALLOWED_RETURN_ORIGINS: v.optional(v.pipe(commaList, v.array(origin)), ''),
+  DEFAULT_RETURN_URL: v.optional(httpUrl, 'http://localhost:3001/platforms/connect'),
+
+  /** AWS: KMS key for envelope encryption of tokens. Local: a key file instead. */
+  TOKEN_KMS_KEY_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
+  TOKEN_KEY_FILE: v.optional(v.string(), '.data/token-key.json'),
+  /** Cache lifetime of the client secret read from Secrets Manager. */
+  SECRET_CACHE_SECONDS: v.optional(positiveInt, '300'),
+});
+
+export type Config = {
+  tableName: string;
+  dynamodbEndpoint: string | undefined;
+  region: string;
+  tiktok: {
+    clientKey: string;
+    clientSecret: { fromEnv: string } | { secretArn: string; cacheSeconds: number };
+    redirectUri: string;
+    scopes: string[];
+    pkceEncoding: 'hex' | 'base64url';
+    authorizeUrl: string;
+    apiBaseUrl: string;
+    httpTimeoutMs: number;
+  };
+  returnUrls: { allowedOrigins: string[]; defaultUrl: string };
+  tokenKey: { kmsKeyId: string } | { keyFile: string };
+  /** Cookies get `Secure` and the `__Host-` prefix when the service is reached over https. */
+  secureCookies: boolean;
+};
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = v.safeParse(EnvSchema, defined);
+  if (!result.success) {
+    const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? '?'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = result.output;
+  if (!e.TIKTOK_CLIENT_SECRET && !e.TIKTOK_CLIENT_SECRET_ARN) {
+    throw new ConfigError('invalid configuration: set TIKTOK_CLIENT_SECRET_ARN (AWS) or TIKTOK_CLIENT_SECRET (local)');
+  }
+  const defaultReturnOrigin = new URL(e.DEFAULT_RETURN_URL).origin;
+  return {
+    tableName: e.TABLE_NAME,
+    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
+    region: e.AWS_REGION,
+    tiktok: {
+      clientKey: e.TIKTOK_CLIENT_KEY,
+      clientSecret: e.TIKTOK_CLIENT_SECRET_ARN
+        ? { secretArn: e.TIKTOK_CLIENT_SECRET_ARN, cacheSeconds: e.SECRET_CACHE_SECONDS }
+        : { fromEnv: e.TIKTOK_CLIENT_SECRET as string },
+      redirectUri: e.TIKTOK_REDIRECT_URI,
+      scopes: e.TIKTOK_SCOPES,
+      pkceEncoding: e.TIKTOK_PKCE_ENCODING,
+      authorizeUrl: e.TIKTOK_AUTHORIZE_URL,
+      apiBaseUrl: e.TIKTOK_API_BASE_URL.replace(/\/+$/, ''),
+      httpTimeoutMs: e.TIKTOK_HTTP_TIMEOUT_MS,
+    },
+    returnUrls: {
+      // The default return URL's own origin is always allowed.
+      allowedOrigins: [...new Set([defaultReturnOrigin, ...e.ALLOWED_RETURN_ORIGINS])],
+      defaultUrl: e.DEFAULT_RETURN_URL,
+    },
+    tokenKey: e.TOKEN_KMS_KEY_ID ? { kmsKeyId: e.TOKEN_KMS_KEY_ID } : { keyFile: e.TOKEN_KEY_FILE },
+    secureCookies: e.TIKTOK_REDIRECT_URI.startsWith('https:'),
+  };
+}

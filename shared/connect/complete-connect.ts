@@ -1,0 +1,129 @@
+import type { ServiceDeps } from '../deps.js';
+import { AppError, ConnectFlowError, RequestError, TikTokError } from '../errors.js';
+import { Redacted } from '../redacted.js';
+import type { OAuthFlow } from '../store/oauth-state-store.js';
+import { sha256Hex } from '../store/hashing.js';
+import type { TikTokTokenSet } from '../tiktok/oauth-client.js';
+import { parseScopeList, userFieldsForScopes } from '../tiktok/scopes.js';
+import { RANDOM_TOKEN_PATTERN } from './flow-secrets.js';
+import { returnUrlWithOutcome } from './return-url.js';
+
+export type CallbackQuery = {
+  code?: string | undefined;
+  state?: string | undefined;
+  scopes?: string | undefined;
+  error?: string | undefined;
+  error_description?: string | undefined;
+};
+
+const MAX_CODE_LENGTH = 2048;
+const TIKTOK_ERROR_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * The callback: consume the flow once, exchange the code, read the profile the granted scopes allow, then save
+ * the connection in one write. Every failure after the flow is known sends the browser back to its return URL
+ * with a reason; failures before that (no or unknown state) are a 400 for the caller to show.
+ */
+export async function completeConnect(
+  deps: ServiceDeps,
+  input: { query: CallbackQuery; browserNonce: string | undefined },
+): Promise<{ location: string }> {
+  const { query } = input;
+  if (!query.state) {
+    throw new RequestError(
+      'state_missing',
+      query.error ? `TikTok returned ${safeReason(query.error)} without a state` : 'The callback has no state',
+    );
+  }
+  if (!RANDOM_TOKEN_PATTERN.test(query.state)) throw new RequestError('state_invalid', 'Unknown or already used state');
+  const nonce = input.browserNonce && RANDOM_TOKEN_PATTERN.test(input.browserNonce) ? input.browserNonce : undefined;
+
+  let flow: OAuthFlow;
+  try {
+    flow = await deps.states.consumeFlow(sha256Hex(query.state), nonce ? sha256Hex(nonce) : undefined, deps.now());
+  } catch (error) {
+    if (error instanceof ConnectFlowError && error.returnTo) return failed(deps, error.returnTo, error, {});
+    throw error;
+  }
+  const log = { appUser: flow.appUser };
+
+  if (query.error) {
+    const reason = safeReason(query.error);
+    const code = reason === 'access_denied' ? 'access_denied' : 'authorization_failed';
+    return failed(deps, flow.returnTo, new ConnectFlowError(code, `TikTok: ${reason}`), { ...log, tiktokError: reason });
+  }
+  if (!query.code || query.code.length > MAX_CODE_LENGTH) {
+    return failed(deps, flow.returnTo, new ConnectFlowError('code_missing', 'The callback has no usable code'), log);
+  }
+
+  let tokens: TikTokTokenSet;
+  try {
+    tokens = await deps.tiktokOAuth.exchangeCode({
+      code: new Redacted(query.code),
+      redirectUri: flow.redirectUri,
+      codeVerifier: flow.codeVerifier,
+    });
+  } catch (error) {
+    return failed(deps, flow.returnTo, error, log);
+  }
+  const connectLog = { ...log, openId: tokens.openId, tiktokLogId: tokens.logId };
+
+  // The token answer's `scope` is authoritative; the callback's `scopes` only fills in if TikTok left it out.
+  const granted = tokens.scopes.length > 0 ? tokens.scopes : parseScopeList(query.scopes);
+  try {
+    if (!granted.includes('user.info.basic')) {
+      throw new ConnectFlowError('scope_missing', 'user.info.basic was not granted: the account cannot be identified');
+    }
+    const { profile } = await deps.tiktokUserInfo(tokens.accessToken, userFieldsForScopes(granted));
+    if (profile.openId !== tokens.openId) {
+      throw new TikTokError('tiktok_bad_response', 'TikTok user info names another open_id than the token', {
+        retryable: false,
+      });
+    }
+    const saved = await deps.connections.saveConnected({
+      appUser: flow.appUser,
+      openId: tokens.openId,
+      grant: { ...tokens, scopes: granted },
+      profile: {
+        displayName: profile.displayName,
+        avatarUrl: profile.avatarUrl,
+        username: profile.username,
+        unionId: profile.unionId,
+      },
+      now: deps.now(),
+    });
+    const missing = flow.requestedScopes.filter((scope) => !granted.includes(scope));
+    deps.logger.info('connect completed', {
+      event: 'connect_completed',
+      ...connectLog,
+      version: saved.version,
+      previousStatus: saved.previousStatus,
+      grantedScopes: granted,
+      scopesNotGranted: missing,
+    });
+    return { location: returnUrlWithOutcome(flow.returnTo, { connected: true }) };
+  } catch (error) {
+    // Nothing was stored: give the grant back so no live token is left behind at TikTok.
+    await revokeQuietly(deps, tokens, connectLog);
+    return failed(deps, flow.returnTo, error, connectLog);
+  }
+}
+
+function failed(deps: ServiceDeps, returnTo: string, error: unknown, fields: Record<string, unknown>) {
+  const reason = error instanceof AppError ? error.code : 'internal';
+  const level = error instanceof AppError && error.status < 500 && !(error instanceof TikTokError) ? 'warn' : 'error';
+  deps.logger[level]('connect failed', { event: 'connect_failed', reason, ...fields, error });
+  return { location: returnUrlWithOutcome(returnTo, { reason }) };
+}
+
+async function revokeQuietly(deps: ServiceDeps, tokens: TikTokTokenSet, fields: Record<string, unknown>) {
+  try {
+    await deps.tiktokOAuth.revoke(tokens.accessToken);
+  } catch (error) {
+    deps.logger.warn('revoking an unsaved grant failed', { event: 'revoke_unsaved_failed', ...fields, error });
+  }
+}
+
+function safeReason(value: string): string {
+  return TIKTOK_ERROR_PATTERN.test(value) ? value : 'authorization_failed';
+}

@@ -1,0 +1,93 @@
+/**
+ * Everything a handler needs, built once per container from the configuration and passed down explicitly.
+ * Tests build their own with clients pointed at DynamoDB Local and the TikTok emulator.
+ */
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { loadConfig, type Config } from './config.js';
+import type { DataKeyProvider } from './crypto/data-keys.js';
+import { KmsDataKeyProvider } from './crypto/kms-data-keys.js';
+import { LocalKeyFileProvider } from './crypto/local-key-file.js';
+import { TokenCipher } from './crypto/token-cipher.js';
+import { Logger } from './log.js';
+import type { Redacted } from './redacted.js';
+import type { ClientSecretSource } from './secrets/client-secret.js';
+import { SecretsManagerClientSecret } from './secrets/secrets-manager-client-secret.js';
+import { StaticClientSecret } from './secrets/static-client-secret.js';
+import { ConnectionStore } from './store/connection-store.js';
+import { createDynamoClient } from './store/dynamo-client.js';
+import { OAuthStateStore } from './store/oauth-state-store.js';
+import { TikTokOAuthClient } from './tiktok/oauth-client.js';
+import type { UserField } from './tiktok/scopes.js';
+import type { FetchLike } from './tiktok/tiktok-http.js';
+import { fetchUserInfo, type TikTokProfile } from './tiktok/user-info.js';
+
+export type TikTokUserInfo = (
+  accessToken: Redacted,
+  fields: readonly UserField[],
+) => Promise<{ profile: TikTokProfile; logId: string | undefined }>;
+
+export type ServiceDeps = {
+  config: Config;
+  logger: Logger;
+  now: () => number;
+  states: OAuthStateStore;
+  connections: ConnectionStore;
+  tiktokOAuth: TikTokOAuthClient;
+  tiktokUserInfo: TikTokUserInfo;
+};
+
+export type DepsOverrides = {
+  logger?: Logger;
+  now?: () => number;
+  dataKeys?: DataKeyProvider;
+  clientSecret?: ClientSecretSource;
+  fetch?: FetchLike;
+};
+
+export function createDeps(config: Config, overrides: DepsOverrides = {}): ServiceDeps {
+  const now = overrides.now ?? Date.now;
+  const db = createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const cipher = new TokenCipher(overrides.dataKeys ?? dataKeysFor(config));
+  const clientSecret = overrides.clientSecret ?? clientSecretFor(config);
+  const { apiBaseUrl, httpTimeoutMs } = config.tiktok;
+  return {
+    config,
+    logger: overrides.logger ?? new Logger({ context: { service: 'tiktok-connect' } }),
+    now,
+    states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
+    connections: new ConnectionStore({ db, tableName: config.tableName, cipher }),
+    tiktokOAuth: new TikTokOAuthClient({
+      clientKey: config.tiktok.clientKey,
+      clientSecret,
+      apiBaseUrl,
+      timeoutMs: httpTimeoutMs,
+      now,
+      fetch: overrides.fetch,
+    }),
+    tiktokUserInfo: (accessToken, fields) =>
+      fetchUserInfo({ apiBaseUrl, accessToken, fields, timeoutMs: httpTimeoutMs, fetch: overrides.fetch }),
+  };
+}
+
+/** The Lambda entry points' deps: configuration from the environment, real AWS clients. */
+export function createDepsFromEnv(): ServiceDeps {
+  return createDeps(loadConfig());
+}
+
+function dataKeysFor(config: Config): DataKeyProvider {
+  if ('kmsKeyId' in config.tokenKey) {
+    return new KmsDataKeyProvider({ kms: new KMSClient({ region: config.region }), keyId: config.tokenKey.kmsKeyId });
+  }
+  return new LocalKeyFileProvider(config.tokenKey.keyFile);
+}
+
+function clientSecretFor(config: Config): ClientSecretSource {
+  const source = config.tiktok.clientSecret;
+  if ('fromEnv' in source) return new StaticClientSecret(source.fromEnv);
+  return new SecretsManagerClientSecret({
+    client: new SecretsManagerClient({ region: config.region }),
+    secretId: source.secretArn,
+    cacheSeconds: source.cacheSeconds,
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * The HTTP API's routes, described once: the CDK stack creates one Lambda per entry and the local server calls
+ * the same entry modules, with the same authorization.
+ */
+export type RouteAuth = 'jwt' | 'none';
+
+export type RouteSpec = {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  /** The Lambda entry module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  /** Construct id of the function in the stack. */
+  functionName: string;
+  auth: RouteAuth;
+};
+
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'GET',
+    path: '/auth/tiktok/start',
+    entry: 'functions/auth-start.ts',
+    functionName: 'StartConnectFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/auth/tiktok/launch',
+    entry: 'functions/auth-launch.ts',
+    functionName: 'LaunchConnectFunction',
+    auth: 'none',
+  },
+  {
+    method: 'GET',
+    path: '/auth/tiktok/callback',
+    entry: 'functions/auth-callback.ts',
+    functionName: 'CallbackFunction',
+    auth: 'none',
+  },
+  {
+    method: 'GET',
+    path: '/tiktok/connections',
+    entry: 'functions/connections-list.ts',
+    functionName: 'ListConnectionsFunction',
+    auth: 'jwt',
+  },
+];
+
+/** Matches a request path against a route path with `{param}` segments. */
+export function matchRoute(
+  routes: readonly RouteSpec[],
+  method: string,
+  path: string,
+): { route: RouteSpec; pathParameters: Record<string, string> } | undefined {
+  const parts = path.split('/');
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const pattern = route.path.split('/');
+    if (pattern.length !== parts.length) continue;
+    const pathParameters: Record<string, string> = {};
+    const matches = pattern.every((segment, i) => {
+      const actual = parts[i] ?? '';
+      const param = /^\{(\w+)\}$/.exec(segment)?.[1];
+      if (param) {
+        if (actual === '') return false;
+        pathParameters[param] = decodeURIComponent(actual);
+        return true;
+      }
+      return segment === actual;
+    });
+    if (matches) return { route, pathParameters };
+  }
+  return undefined;
+}

@@ -1,0 +1,86 @@
+import { TikTokError } from '../errors.js';
+
+export type FetchLike = typeof fetch;
+
+export type TikTokHttpResponse = {
+  status: number;
+  /** Parsed JSON body, or undefined when the body was empty or not JSON. */
+  body: unknown;
+  /** TikTok's request id: `log_id` in the body, else the `x-tt-logid` header. */
+  logId: string | undefined;
+  retryAfterSeconds: number | undefined;
+};
+
+export type TikTokRequest = {
+  url: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  fetch?: FetchLike;
+};
+
+/**
+ * One HTTP call to TikTok with a deadline. Network failures and timeouts become retryable TikTokErrors;
+ * the caller decides what the body means (TikTok puts errors in 200 bodies).
+ */
+export async function sendTikTokRequest(request: TikTokRequest): Promise<TikTokHttpResponse> {
+  const doFetch = request.fetch ?? fetch;
+  const signal = AbortSignal.timeout(request.timeoutMs);
+  let response: Response;
+  let text: string;
+  try {
+    response = await doFetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal,
+    });
+    text = await response.text();
+  } catch (error) {
+    if (signal.aborted) {
+      throw new TikTokError('tiktok_timeout', `TikTok did not answer within ${request.timeoutMs} ms`, {
+        status: 504,
+        retryable: true,
+      });
+    }
+    throw new TikTokError('tiktok_unavailable', 'TikTok could not be reached', {
+      retryable: true,
+      cause: error instanceof Error ? { name: error.name, message: error.message } : undefined,
+    });
+  }
+  const body = parseJson(text);
+  const bodyLogId = logIdOf(body);
+  return {
+    status: response.status,
+    body,
+    logId: bodyLogId ?? response.headers.get('x-tt-logid') ?? undefined,
+    retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after')),
+  };
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function logIdOf(body: unknown): string | undefined {
+  if (!isRecord(body)) return undefined;
+  if (typeof body.log_id === 'string') return body.log_id;
+  if (isRecord(body.error) && typeof body.error.log_id === 'string') return body.error.log_id;
+  return undefined;
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
