@@ -56,9 +56,8 @@ export class TikTokConnectStack extends Stack {
     // in an envelope whose data key the key wraps.
     this.tokenKey = new TokenKey(this, 'TokenKey', { alias: `alias/${this.stackName}/tokens` });
     this.table = new ConnectionsTable(this, 'ConnectionsTable', { encryptionKey: this.tokenKey });
-    this.clientSecret = new ClientSecret(this, 'ClientSecret', {
-      secretName: `${this.stackName}/tiktok-client-secret`,
-    });
+    const clientSecretName = `${this.stackName}/tiktok-client-secret`;
+    this.clientSecret = new ClientSecret(this, 'ClientSecret', { secretName: clientSecretName });
 
     // The API comes before the functions: unless set, the redirect URI is the API's own address.
     this.api = new ServiceHttpApi(this, 'HttpApi', {
@@ -132,7 +131,7 @@ export class TikTokConnectStack extends Stack {
       description: 'Register exactly this redirect URI in the TikTok developer portal',
     });
     new CfnOutput(this, 'ClientSecretName', {
-      value: this.clientSecret.secretName,
+      value: clientSecretName,
       description:
         'Store the TikTok client secret: aws secretsmanager put-secret-value --secret-id <this name>',
     });

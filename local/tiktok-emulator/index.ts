@@ -16,10 +16,11 @@ import { createRequestListener } from './request-router.js';
 import { TokenStore } from './token-store.js';
 
 export type { ApiEndpoint } from './api-endpoints.js';
+export type { CodeRequest } from './authorize-routes.js';
 export type { EmulatedUser, EmulatedVideo } from './built-in-users.js';
 export type { CallEndpoint, CallRecord } from './call-log.js';
 export { CallLog } from './call-log.js';
-export type { EmulatorOptions, PkceEncoding } from './emulator-options.js';
+export type { EmulatorOptions, PkceEncoding, TunableOptions } from './emulator-options.js';
 export type { FaultEndpoint, FaultInput, FaultKind, QueuedFault } from './fault-queue.js';
 export { FaultQueue } from './fault-queue.js';
 export { computeCodeChallenge } from './pkce.js';

@@ -18,6 +18,15 @@ const OAUTH_ERRORS: Record<string, { code: ErrorCode; retryable: boolean }> = {
 /** Turns a token/revoke answer that is not a success into a TikTokError, whatever its HTTP status. */
 export function oauthErrorFrom(response: TikTokHttpResponse, errorValue: unknown, description: unknown): TikTokError {
   const common = { logId: response.logId, httpStatus: response.status };
+  // A 429 is rate limiting whatever the body calls it.
+  if (response.status === 429) {
+    return new TikTokError('tiktok_rate_limited', 'TikTok rate limit reached', {
+      ...common,
+      status: 429,
+      tiktokCode: typeof errorValue === 'string' ? errorValue : undefined,
+      retryable: true,
+    });
+  }
   if (typeof errorValue === 'string' && errorValue !== '') {
     const known = OAUTH_ERRORS[errorValue];
     const detail = typeof description === 'string' && description ? description : errorValue;
@@ -25,13 +34,6 @@ export function oauthErrorFrom(response: TikTokHttpResponse, errorValue: unknown
       ...common,
       tiktokCode: errorValue,
       retryable: known?.retryable ?? response.status >= 500,
-    });
-  }
-  if (response.status === 429) {
-    return new TikTokError('tiktok_rate_limited', 'TikTok rate limit reached', {
-      ...common,
-      status: 429,
-      retryable: true,
     });
   }
   if (response.status >= 500) {

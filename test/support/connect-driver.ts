@@ -1,0 +1,73 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { expect } from 'vitest';
+import { buildCallbackHandler, buildLaunchHandler, buildStartHandler } from '../../shared/http/connect-routes.js';
+import { httpApiEvent, lambdaContext } from './api-events.js';
+import type { TestService } from './service.js';
+
+export type HttpAnswer = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
+
+/** Drives the three connect handlers with real API Gateway v2 events, as a browser and TikTok would. */
+export function connectDriver(service: TestService) {
+  const startHandler = buildStartHandler(service.deps);
+  const launchHandler = buildLaunchHandler(service.deps);
+  const callbackHandler = buildCallbackHandler(service.deps);
+
+  const driver = {
+    async start(input: { sub?: string; query?: string; accept?: string } = {}): Promise<HttpAnswer> {
+      const event = httpApiEvent({
+        path: '/auth/tiktok/start',
+        query: input.query,
+        sub: input.sub ?? 'alice',
+        headers: { accept: input.accept ?? 'text/html' },
+      });
+      return (await startHandler(event, lambdaContext)) as HttpAnswer;
+    },
+
+    async launch(query: string, cookies: string[] = []): Promise<HttpAnswer> {
+      const event = httpApiEvent({ path: '/auth/tiktok/launch', query, cookies });
+      return (await launchHandler(event, lambdaContext)) as HttpAnswer;
+    },
+
+    async callback(query: string, cookies: string[] = []): Promise<HttpAnswer> {
+      const event = httpApiEvent({ path: '/auth/tiktok/callback', query, cookies });
+      return (await callbackHandler(event, lambdaContext)) as HttpAnswer;
+    },
+
+    /** What TikTok's consent page does when the user approves: a code for this authorize URL. */
+    consent(authorizeUrl: string, options: { userIndex?: number; scopes?: string[] } = {}) {
+      const url = new URL(authorizeUrl);
+      const user = service.emulator.users[options.userIndex ?? 0];
+      if (!user) throw new Error('no such emulator user');
+      const scopes = options.scopes ?? (url.searchParams.get('scope') ?? '').split(',');
+      const code = service.emulator.issueCode({
+        userId: user.openId,
+        scopes,
+        redirectUri: url.searchParams.get('redirect_uri') ?? '',
+        codeChallenge: url.searchParams.get('code_challenge') ?? '',
+        codeChallengeMethod: 'S256',
+      });
+      const state = url.searchParams.get('state') ?? '';
+      const query = new URLSearchParams({ code, scopes: scopes.join(','), state }).toString();
+      return { code, state, user, query };
+    },
+
+    /** Start in redirect mode and return the TikTok URL and the browser's cookie. */
+    async begin(input: { sub?: string; query?: string } = {}) {
+      const answer = await driver.start(input);
+      expect(answer.statusCode).toBe(302);
+      return { authorizeUrl: answer.headers.location as string, cookies: browserCookies(answer) };
+    },
+  };
+  return driver;
+}
+
+/** The `name=value` pairs a browser would send back, from an answer's Set-Cookie list. */
+export function browserCookies(answer: HttpAnswer): string[] {
+  return (answer.cookies ?? []).map((cookie) => cookie.split(';')[0] ?? '').filter((pair) => !pair.endsWith('='));
+}
+
+export function outcomeOf(answer: HttpAnswer): { tiktok: string | null; reason: string | null; url: URL } {
+  expect(answer.statusCode).toBe(302);
+  const url = new URL(answer.headers.location as string);
+  return { tiktok: url.searchParams.get('tiktok'), reason: url.searchParams.get('reason'), url };
+}
