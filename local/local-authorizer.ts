@@ -49,7 +49,9 @@ export class LocalJwtIssuer {
   }
 }
 
-async function loadOrCreateKeys(keyFile: string | undefined): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> {
+async function loadOrCreateKeys(
+  keyFile: string | undefined,
+): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey }> {
   if (keyFile) {
     try {
       const stored = JSON.parse(await readFile(keyFile, 'utf8')) as { privateJwk: JWK; publicJwk: JWK };
@@ -64,7 +66,10 @@ async function loadOrCreateKeys(keyFile: string | undefined): Promise<{ privateK
   const keys = await generateKeyPair('ES256', { extractable: true });
   if (keyFile) {
     await mkdir(dirname(keyFile), { recursive: true });
-    const stored = { privateJwk: await exportJWK(keys.privateKey), publicJwk: await exportJWK(keys.publicKey) };
+    const stored = {
+      privateJwk: await exportJWK(keys.privateKey),
+      publicJwk: await exportJWK(keys.publicKey),
+    };
     await writeFile(keyFile, JSON.stringify(stored), { mode: 0o600 });
   }
   return keys;

@@ -18,7 +18,9 @@ try {
     env: { ...process.env },
     log: (line) => console.log(line),
   });
-  const mode = stack.emulator ? `the built-in TikTok emulator (${stack.emulator.origin})` : 'TikTok (real credentials)';
+  const mode = stack.emulator
+    ? `the built-in TikTok emulator (${stack.emulator.origin})`
+    : 'TikTok (real credentials)';
   console.log(
     [
       '',

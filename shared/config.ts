@@ -29,13 +29,7 @@ const origin = v.pipe(
   v.transform((s) => new URL(s).origin),
 );
 
-const positiveInt = v.pipe(
-  v.string(),
-  v.transform(Number),
-  v.number(),
-  v.integer(),
-  v.minValue(1),
-);
+const positiveInt = v.pipe(v.string(), v.transform(Number), v.number(), v.integer(), v.minValue(1));
 
 const EnvSchema = v.object({
   TABLE_NAME: v.optional(v.pipe(v.string(), v.minLength(3)), 'tiktok-connect'),
@@ -84,7 +78,9 @@ export type Config = {
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = v.safeParse(EnvSchema, defined);
   if (!result.success) {
     const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? '?'}: ${issue.message}`);
@@ -92,7 +88,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = result.output;
   if (!e.TIKTOK_CLIENT_SECRET && !e.TIKTOK_CLIENT_SECRET_ARN) {
-    throw new ConfigError('invalid configuration: set TIKTOK_CLIENT_SECRET_ARN (AWS) or TIKTOK_CLIENT_SECRET (local)');
+    throw new ConfigError(
+      'invalid configuration: set TIKTOK_CLIENT_SECRET_ARN (AWS) or TIKTOK_CLIENT_SECRET (local)',
+    );
   }
   const defaultReturnOrigin = new URL(e.DEFAULT_RETURN_URL).origin;
   return {

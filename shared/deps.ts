@@ -4,7 +4,7 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { loadConfig, type Config } from './config.js';
+import { type Config, loadConfig } from './config.js';
 import type { DataKeyProvider } from './crypto/data-keys.js';
 import { KmsDataKeyProvider } from './crypto/kms-data-keys.js';
 import { LocalKeyFileProvider } from './crypto/local-key-file.js';
@@ -77,7 +77,10 @@ export function createDepsFromEnv(): ServiceDeps {
 
 function dataKeysFor(config: Config): DataKeyProvider {
   if ('kmsKeyId' in config.tokenKey) {
-    return new KmsDataKeyProvider({ kms: new KMSClient({ region: config.region }), keyId: config.tokenKey.kmsKeyId });
+    return new KmsDataKeyProvider({
+      kms: new KMSClient({ region: config.region }),
+      keyId: config.tokenKey.kmsKeyId,
+    });
   }
   return new LocalKeyFileProvider(config.tokenKey.keyFile);
 }

@@ -102,7 +102,11 @@ export class TikTokError extends AppError {
   ) {
     super(code, options.status ?? 502, detail, {
       cause: options.cause,
-      logFields: { tiktokCode: options.tiktokCode, tiktokLogId: options.logId, tiktokHttpStatus: options.httpStatus },
+      logFields: {
+        tiktokCode: options.tiktokCode,
+        tiktokLogId: options.logId,
+        tiktokHttpStatus: options.httpStatus,
+      },
     });
     this.tiktokCode = options.tiktokCode;
     this.logId = options.logId;

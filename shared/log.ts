@@ -9,7 +9,8 @@ export type LogSink = (line: string) => void;
 const SENSITIVE_KEY =
   /(token|secret|password|verifier|cookie|authorization|nonce|^code$|^state$|^ticket$|^launch$|^id_token$|credential|^key$|datakey)/i;
 // TikTok token prefixes (act. rft. clt.) and JWT-shaped strings.
-const SENSITIVE_VALUE = /\b(act|rft|clt)\.[A-Za-z0-9!._~-]{8,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+const SENSITIVE_VALUE =
+  /\b(act|rft|clt)\.[A-Za-z0-9!._~-]{8,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 const REDACTED = '[redacted]';
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -24,13 +25,19 @@ export function redactForLog(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redactForLog(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = SENSITIVE_KEY.test(key) && inner !== undefined && inner !== null ? REDACTED : redactForLog(inner, depth + 1);
+    out[key] =
+      SENSITIVE_KEY.test(key) && inner !== undefined && inner !== null
+        ? REDACTED
+        : redactForLog(inner, depth + 1);
   }
   return out;
 }
 
 function errorForLog(error: Error, depth: number): Record<string, unknown> {
-  const fields: Record<string, unknown> = { name: error.name, message: redactForLog(error.message, depth + 1) };
+  const fields: Record<string, unknown> = {
+    name: error.name,
+    message: redactForLog(error.message, depth + 1),
+  };
   const withCode = error as Error & { code?: unknown; logFields?: Record<string, unknown> };
   if (typeof withCode.code === 'string') fields.errorCode = withCode.code;
   if (withCode.logFields) Object.assign(fields, redactForLog(withCode.logFields, depth + 1));

@@ -1,8 +1,8 @@
 import type { ServiceDeps } from '../deps.js';
 import { AppError, ConnectFlowError, RequestError, TikTokError } from '../errors.js';
 import { Redacted } from '../redacted.js';
-import type { OAuthFlow } from '../store/oauth-state-store.js';
 import { sha256Hex } from '../store/hashing.js';
+import type { OAuthFlow } from '../store/oauth-state-store.js';
 import type { TikTokTokenSet } from '../tiktok/oauth-client.js';
 import { parseScopeList, userFieldsForScopes } from '../tiktok/scopes.js';
 import { RANDOM_TOKEN_PATTERN } from './flow-secrets.js';
@@ -32,15 +32,23 @@ export async function completeConnect(
   if (!query.state) {
     throw new RequestError(
       'state_missing',
-      query.error ? `TikTok returned ${safeReason(query.error)} without a state` : 'The callback has no state',
+      query.error
+        ? `TikTok returned ${safeReason(query.error)} without a state`
+        : 'The callback has no state',
     );
   }
-  if (!RANDOM_TOKEN_PATTERN.test(query.state)) throw new RequestError('state_invalid', 'Unknown or already used state');
-  const nonce = input.browserNonce && RANDOM_TOKEN_PATTERN.test(input.browserNonce) ? input.browserNonce : undefined;
+  if (!RANDOM_TOKEN_PATTERN.test(query.state))
+    throw new RequestError('state_invalid', 'Unknown or already used state');
+  const nonce =
+    input.browserNonce && RANDOM_TOKEN_PATTERN.test(input.browserNonce) ? input.browserNonce : undefined;
 
   let flow: OAuthFlow;
   try {
-    flow = await deps.states.consumeFlow(sha256Hex(query.state), nonce ? sha256Hex(nonce) : undefined, deps.now());
+    flow = await deps.states.consumeFlow(
+      sha256Hex(query.state),
+      nonce ? sha256Hex(nonce) : undefined,
+      deps.now(),
+    );
   } catch (error) {
     if (error instanceof ConnectFlowError && error.returnTo) return failed(deps, error.returnTo, error, {});
     throw error;
@@ -50,10 +58,18 @@ export async function completeConnect(
   if (query.error) {
     const reason = safeReason(query.error);
     const code = reason === 'access_denied' ? 'access_denied' : 'authorization_failed';
-    return failed(deps, flow.returnTo, new ConnectFlowError(code, `TikTok: ${reason}`), { ...log, tiktokError: reason });
+    return failed(deps, flow.returnTo, new ConnectFlowError(code, `TikTok: ${reason}`), {
+      ...log,
+      tiktokError: reason,
+    });
   }
   if (!query.code || query.code.length > MAX_CODE_LENGTH) {
-    return failed(deps, flow.returnTo, new ConnectFlowError('code_missing', 'The callback has no usable code'), log);
+    return failed(
+      deps,
+      flow.returnTo,
+      new ConnectFlowError('code_missing', 'The callback has no usable code'),
+      log,
+    );
   }
 
   let tokens: TikTokTokenSet;
@@ -72,7 +88,10 @@ export async function completeConnect(
   const granted = tokens.scopes.length > 0 ? tokens.scopes : parseScopeList(query.scopes);
   try {
     if (!granted.includes('user.info.basic')) {
-      throw new ConnectFlowError('scope_missing', 'user.info.basic was not granted: the account cannot be identified');
+      throw new ConnectFlowError(
+        'scope_missing',
+        'user.info.basic was not granted: the account cannot be identified',
+      );
     }
     const { profile } = await deps.tiktokUserInfo(tokens.accessToken, userFieldsForScopes(granted));
     if (profile.openId !== tokens.openId) {
@@ -111,7 +130,8 @@ export async function completeConnect(
 
 function failed(deps: ServiceDeps, returnTo: string, error: unknown, fields: Record<string, unknown>) {
   const reason = error instanceof AppError ? error.code : 'internal';
-  const level = error instanceof AppError && error.status < 500 && !(error instanceof TikTokError) ? 'warn' : 'error';
+  const level =
+    error instanceof AppError && error.status < 500 && !(error instanceof TikTokError) ? 'warn' : 'error';
   deps.logger[level]('connect failed', { event: 'connect_failed', reason, ...fields, error });
   return { location: returnUrlWithOutcome(returnTo, { reason }) };
 }
@@ -120,7 +140,11 @@ async function revokeQuietly(deps: ServiceDeps, tokens: TikTokTokenSet, fields: 
   try {
     await deps.tiktokOAuth.revoke(tokens.accessToken);
   } catch (error) {
-    deps.logger.warn('revoking an unsaved grant failed', { event: 'revoke_unsaved_failed', ...fields, error });
+    deps.logger.warn('revoking an unsaved grant failed', {
+      event: 'revoke_unsaved_failed',
+      ...fields,
+      error,
+    });
   }
 }
 

@@ -16,7 +16,11 @@ export async function launchConnect(
     throw new ConnectFlowError('launch_invalid', 'The connect link is malformed');
   }
   const browserNonce = randomToken();
-  const launch = await deps.states.consumeLaunch(sha256Hex(input.ticket), sha256Hex(browserNonce), deps.now());
+  const launch = await deps.states.consumeLaunch(
+    sha256Hex(input.ticket),
+    sha256Hex(browserNonce),
+    deps.now(),
+  );
   deps.logger.info('connect launched', { event: 'connect_launched' });
   return { location: launch.authorizeUrl, browserNonce: new Redacted(browserNonce) };
 }

@@ -30,7 +30,10 @@ export function resolveReturnTo(
 }
 
 /** The return URL with the outcome added: `tiktok=connected`, or `tiktok=error&reason=<code>`. */
-export function returnUrlWithOutcome(returnTo: string, outcome: { connected: true } | { reason: string }): string {
+export function returnUrlWithOutcome(
+  returnTo: string,
+  outcome: { connected: true } | { reason: string },
+): string {
   const url = new URL(returnTo);
   url.searchParams.delete('reason');
   if ('connected' in outcome) {

@@ -1,8 +1,8 @@
 import type { ServiceDeps } from '../deps.js';
+import { Redacted } from '../redacted.js';
 import { sha256Hex } from '../store/hashing.js';
 import { buildAuthorizeUrl } from '../tiktok/authorize-url.js';
 import { codeChallengeS256, createCodeVerifier } from '../tiktok/pkce.js';
-import { Redacted } from '../redacted.js';
 import { randomToken } from './flow-secrets.js';
 import { resolveReturnTo } from './return-url.js';
 

@@ -61,7 +61,11 @@ export class KmsDataKeyProvider implements DataKeyProvider {
 
   async #generate(): Promise<DataKey> {
     const result = await this.#kms.send(
-      new GenerateDataKeyCommand({ KeyId: this.#keyId, KeySpec: 'AES_256', EncryptionContext: KMS_ENCRYPTION_CONTEXT }),
+      new GenerateDataKeyCommand({
+        KeyId: this.#keyId,
+        KeySpec: 'AES_256',
+        EncryptionContext: KMS_ENCRYPTION_CONTEXT,
+      }),
     );
     if (!result.Plaintext || !result.CiphertextBlob || result.Plaintext.length !== 32) {
       throw new AppError('internal', 500, 'KMS returned no 256-bit data key');

@@ -38,7 +38,10 @@ export class LocalKeyFileProvider implements DataKeyProvider {
 export async function rotateLocalKey(path: string): Promise<string> {
   const file = await loadOrCreate(path);
   const next = String(Math.max(...Object.keys(file.keys).map(Number)) + 1);
-  const rotated: KeyFile = { current: next, keys: { ...file.keys, [next]: randomBytes(32).toString('base64') } };
+  const rotated: KeyFile = {
+    current: next,
+    keys: { ...file.keys, [next]: randomBytes(32).toString('base64') },
+  };
   await writeFile(path, JSON.stringify(rotated, null, 2), { mode: 0o600 });
   return next;
 }

@@ -50,10 +50,17 @@ export class TokenCipher {
     decipher.setAAD(aad(item, field, keyRef));
     decipher.setAuthTag(tag);
     try {
-      const plain = Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(bytes.subarray(1 + IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]);
       return new Redacted(plain.toString('utf8'));
     } catch {
-      throw new AppError('internal', 500, `stored ${field} failed authentication (wrong item, key or tampered)`);
+      throw new AppError(
+        'internal',
+        500,
+        `stored ${field} failed authentication (wrong item, key or tampered)`,
+      );
     }
   }
 }

@@ -9,9 +9,13 @@ const MAX_QUERY_LENGTH = 8192;
  * The query string as one value per name. API Gateway joins repeated parameters with commas; we read the raw
  * string instead and refuse repeats outright, so `state=a&state=b` cannot smuggle a second value past a check.
  */
-export function readQuery<const N extends string>(event: HttpEvent, names: readonly N[]): Record<N, string | undefined> {
+export function readQuery<const N extends string>(
+  event: HttpEvent,
+  names: readonly N[],
+): Record<N, string | undefined> {
   const raw = event.rawQueryString ?? '';
-  if (raw.length > MAX_QUERY_LENGTH) throw new RequestError('invalid_request', 'The query string is too long');
+  if (raw.length > MAX_QUERY_LENGTH)
+    throw new RequestError('invalid_request', 'The query string is too long');
   let params: URLSearchParams;
   try {
     params = new URLSearchParams(raw);

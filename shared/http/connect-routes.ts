@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import { completeConnect } from '../connect/complete-connect.js';
 import { launchConnect } from '../connect/launch-connect.js';
-import { FLOW_TTL_MS, startConnect } from '../connect/start-connect.js';
 import { returnUrlWithOutcome } from '../connect/return-url.js';
+import { FLOW_TTL_MS, startConnect } from '../connect/start-connect.js';
 import type { ServiceDeps } from '../deps.js';
 import { ConnectFlowError } from '../errors.js';
 import { acceptsJson, type HttpEvent, readCookie, readQuery, requireAppUser } from './api-event.js';

@@ -1,7 +1,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AppError } from '../errors.js';
 
-export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
+export type HttpResult = APIGatewayProxyStructuredResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+};
 
 /** On every answer: nothing cached, nothing sniffed or framed, no Referer carrying a URL onwards. */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -27,7 +30,10 @@ export function json(statusCode: number, body: unknown, cookies: string[] = []):
 }
 
 /** RFC 9457 problem details, with our stable `code`. */
-export function problem(error: Pick<AppError, 'status' | 'code' | 'detail'>, extra: Record<string, unknown> = {}): HttpResult {
+export function problem(
+  error: Pick<AppError, 'status' | 'code' | 'detail'>,
+  extra: Record<string, unknown> = {},
+): HttpResult {
   return {
     statusCode: error.status,
     headers: { ...SECURITY_HEADERS, 'content-type': 'application/problem+json; charset=utf-8' },

@@ -16,7 +16,12 @@ export class SecretsManagerClientSecret implements ClientSecretSource {
   #cached: { value: Redacted; fetchedAt: number } | undefined;
   #inFlight: Promise<Redacted> | undefined;
 
-  constructor(options: { client: SecretsManagerClient; secretId: string; cacheSeconds: number; now?: () => number }) {
+  constructor(options: {
+    client: SecretsManagerClient;
+    secretId: string;
+    cacheSeconds: number;
+    now?: () => number;
+  }) {
     this.#client = options.client;
     this.#secretId = options.secretId;
     this.#cacheMs = options.cacheSeconds * 1000;
@@ -25,7 +30,8 @@ export class SecretsManagerClientSecret implements ClientSecretSource {
 
   async get(options: { forceRefresh?: boolean } = {}): Promise<Redacted> {
     const cached = this.#cached;
-    if (!options.forceRefresh && cached && this.#now() - cached.fetchedAt < this.#cacheMs) return cached.value;
+    if (!options.forceRefresh && cached && this.#now() - cached.fetchedAt < this.#cacheMs)
+      return cached.value;
     this.#inFlight ??= this.#fetch().finally(() => {
       this.#inFlight = undefined;
     });
@@ -52,7 +58,9 @@ function parseSecret(raw: string | undefined): Redacted {
     }
   }
   if (!secret || secret.startsWith('SET-ME')) {
-    throw new ConfigError('the TikTok client secret is not set in Secrets Manager (see README: "Store the client secret")');
+    throw new ConfigError(
+      'the TikTok client secret is not set in Secrets Manager (see README: "Store the client secret")',
+    );
   }
   return new Redacted(secret);
 }

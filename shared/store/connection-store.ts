@@ -1,4 +1,9 @@
-import { type DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DataKeyRef } from '../crypto/data-keys.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import type { Redacted } from '../redacted.js';
@@ -50,11 +55,20 @@ export type ConnectionRecord = {
   sealedTokens: { keyRef: DataKeyRef; accessToken: Uint8Array; refreshToken: Uint8Array } | undefined;
 };
 
-export const connectionKey = (appUser: string, openId: string) => ({ pk: `USER#${appUser}`, sk: `TIKTOK#${openId}` });
+export const connectionKey = (appUser: string, openId: string) => ({
+  pk: `USER#${appUser}`,
+  sk: `TIKTOK#${openId}`,
+});
 
 const PROFILE_ATTRIBUTES = ['displayName', 'avatarUrl', 'username', 'unionId'] as const;
 /** Failure bookkeeping that a fresh connect clears. */
-const CLEARED_ON_CONNECT = ['failureCount', 'lastFailureCode', 'lastFailureAt', 'disconnectedAt', 'revokedAt'];
+const CLEARED_ON_CONNECT = [
+  'failureCount',
+  'lastFailureCode',
+  'lastFailureAt',
+  'disconnectedAt',
+  'revokedAt',
+];
 
 export class ConnectionStore {
   readonly #db: DynamoDBClient;

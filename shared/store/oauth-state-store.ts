@@ -9,7 +9,18 @@ import {
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import { ConnectFlowError } from '../errors.js';
 import type { Redacted } from '../redacted.js';
-import { bin, type Item, num, readStr, readStrList, requireBin, requireNum, requireStr, str, strList } from './attributes.js';
+import {
+  bin,
+  type Item,
+  num,
+  readStr,
+  readStrList,
+  requireBin,
+  requireNum,
+  requireStr,
+  str,
+  strList,
+} from './attributes.js';
 import { keyRefAttributes, readKeyRef } from './key-ref-attributes.js';
 
 /** One connect attempt, stored server-side between /start and /callback. Keyed by sha256(state). */
@@ -87,7 +98,13 @@ export class OAuthStateStore {
       new TransactWriteItemsCommand({
         TransactItems: [
           { Put: putState },
-          { Put: { TableName: this.#tableName, Item: ticketItem, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: this.#tableName,
+              Item: ticketItem,
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
         ],
       }),
     );
@@ -116,7 +133,8 @@ export class OAuthStateStore {
       }
       throw error;
     }
-    if (!old) throw new ConnectFlowError('launch_invalid', 'This connect link is unknown, expired or already used');
+    if (!old)
+      throw new ConnectFlowError('launch_invalid', 'This connect link is unknown, expired or already used');
     const stateHash = requireStr(old, 'stateHash');
     try {
       await this.#db.send(
@@ -124,7 +142,8 @@ export class OAuthStateStore {
           TableName: this.#tableName,
           Key: keyItem(stateKey(stateHash)),
           UpdateExpression: 'SET nonceHash = :nonce',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(nonceHash) AND expiresAt > :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(nonceHash) AND expiresAt > :now',
           ExpressionAttributeValues: { ':nonce': str(nonceHash), ':now': num(now) },
         }),
       );
@@ -169,10 +188,14 @@ export class OAuthStateStore {
           logFields: { appUser: flow.appUser },
         });
       }
-      throw new ConnectFlowError('state_browser_mismatch', 'The connect attempt was started in another browser', {
-        returnTo: flow.returnTo,
-        logFields: { appUser: flow.appUser },
-      });
+      throw new ConnectFlowError(
+        'state_browser_mismatch',
+        'The connect attempt was started in another browser',
+        {
+          returnTo: flow.returnTo,
+          logFields: { appUser: flow.appUser },
+        },
+      );
     }
   }
 
@@ -182,7 +205,12 @@ export class OAuthStateStore {
     return {
       stateHash,
       appUser: requireStr(item, 'appUser'),
-      codeVerifier: await this.#cipher.open(key, readKeyRef(item), 'codeVerifier', requireBin(item, 'codeVerifier')),
+      codeVerifier: await this.#cipher.open(
+        key,
+        readKeyRef(item),
+        'codeVerifier',
+        requireBin(item, 'codeVerifier'),
+      ),
       redirectUri: requireStr(item, 'redirectUri'),
       returnTo: requireStr(item, 'returnTo'),
       requestedScopes: readStrList(item, 'requestedScopes'),

@@ -81,7 +81,9 @@ export function readEnvelope(response: TikTokHttpResponse): DisplayApiResult {
   }
   throw new TikTokError(
     code && code !== 'ok' ? 'tiktok_error' : 'tiktok_bad_response',
-    code && code !== 'ok' ? `TikTok: ${code}${message}` : `TikTok answered HTTP ${response.status} without data`,
+    code && code !== 'ok'
+      ? `TikTok: ${code}${message}`
+      : `TikTok answered HTTP ${response.status} without data`,
     { ...common, retryable: false },
   );
 }

@@ -38,7 +38,11 @@ export class TikTokOAuthClient {
     this.#now = options.now ?? Date.now;
   }
 
-  exchangeCode(input: { code: Redacted; redirectUri: string; codeVerifier: Redacted }): Promise<TikTokTokenSet> {
+  exchangeCode(input: {
+    code: Redacted;
+    redirectUri: string;
+    codeVerifier: Redacted;
+  }): Promise<TikTokTokenSet> {
     return this.#tokenRequest({
       grant_type: 'authorization_code',
       code: input.code.reveal(),
@@ -75,7 +79,11 @@ export class TikTokOAuthClient {
     return this.#post(path, fields, true);
   }
 
-  async #post(path: string, fields: Record<string, string>, forceSecretRefresh: boolean): Promise<TikTokHttpResponse> {
+  async #post(
+    path: string,
+    fields: Record<string, string>,
+    forceSecretRefresh: boolean,
+  ): Promise<TikTokHttpResponse> {
     const secret = await this.#options.clientSecret.get({ forceRefresh: forceSecretRefresh });
     const body = new URLSearchParams({
       client_key: this.#options.clientKey,

@@ -16,7 +16,11 @@ const OAUTH_ERRORS: Record<string, { code: ErrorCode; retryable: boolean }> = {
 };
 
 /** Turns a token/revoke answer that is not a success into a TikTokError, whatever its HTTP status. */
-export function oauthErrorFrom(response: TikTokHttpResponse, errorValue: unknown, description: unknown): TikTokError {
+export function oauthErrorFrom(
+  response: TikTokHttpResponse,
+  errorValue: unknown,
+  description: unknown,
+): TikTokError {
   const common = { logId: response.logId, httpStatus: response.status };
   // A 429 is rate limiting whatever the body calls it.
   if (response.status === 429) {
@@ -42,8 +46,12 @@ export function oauthErrorFrom(response: TikTokHttpResponse, errorValue: unknown
       retryable: true,
     });
   }
-  return new TikTokError('tiktok_bad_response', `TikTok answered HTTP ${response.status} without a usable body`, {
-    ...common,
-    retryable: false,
-  });
+  return new TikTokError(
+    'tiktok_bad_response',
+    `TikTok answered HTTP ${response.status} without a usable body`,
+    {
+      ...common,
+      retryable: false,
+    },
+  );
 }

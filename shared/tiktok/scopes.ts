@@ -10,7 +10,14 @@ export function joinScopes(scopes: readonly string[]): string {
 
 /** User-info fields and the scope each needs (tiktok-api.md §9): asking for one not granted fails the whole call. */
 export const USER_FIELDS_BY_SCOPE = {
-  'user.info.basic': ['open_id', 'union_id', 'avatar_url', 'avatar_url_100', 'avatar_large_url', 'display_name'],
+  'user.info.basic': [
+    'open_id',
+    'union_id',
+    'avatar_url',
+    'avatar_url_100',
+    'avatar_large_url',
+    'display_name',
+  ],
   'user.info.profile': ['bio_description', 'profile_deep_link', 'is_verified', 'username'],
   'user.info.stats': ['follower_count', 'following_count', 'likes_count', 'video_count'],
 } as const;

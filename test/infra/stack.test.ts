@@ -112,13 +112,14 @@ describe('TikTokConnectStack', () => {
     });
 
     it('sends each route to its own function', () => {
-      const integrations = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
-      const targetOf = (routeKey: string) => {
+      const { Resources } = template.toJSON();
+      /** The function behind a route: route → integration → function. */
+      const targetOf = (routeKey: string): string => {
         const [route] = Object.values(
           template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }),
         );
-        const integrationId = route?.Properties.Target['Fn::Join'][1][1].Ref as string;
-        return integrations[integrationId]?.Properties.IntegrationUri['Fn::GetAtt'][0];
+        const integrationId = route?.Properties.Target['Fn::Join'][1][1].Ref;
+        return Resources[integrationId].Properties.IntegrationUri['Fn::GetAtt'][0];
       };
       expect(targetOf('GET /auth/tiktok/start')).toBe(
         logicalId(serviceFunction('StartConnectFunction').lambda),

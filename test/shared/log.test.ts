@@ -22,7 +22,8 @@ describe('Logger redaction', () => {
       state: 'st1',
     });
     const line = lines[0] ?? '';
-    for (const value of ['a1', 'r1', 'c1', 'v1', 's1', 'k1', 'z1', 'st1']) expect(line).not.toContain(`"${value}"`);
+    for (const value of ['a1', 'r1', 'c1', 'v1', 's1', 'k1', 'z1', 'st1'])
+      expect(line).not.toContain(`"${value}"`);
     expect(line).not.toContain('z1');
   });
 
@@ -36,7 +37,10 @@ describe('Logger redaction', () => {
 
   it('prints Redacted values as [redacted] and keeps error codes', () => {
     const { lines, logger } = capture();
-    logger.error('failed', { value: new Redacted('act.supersecret'), error: new AppError('state_expired', 400, 'late') });
+    logger.error('failed', {
+      value: new Redacted('act.supersecret'),
+      error: new AppError('state_expired', 400, 'late'),
+    });
     const entry = JSON.parse(lines[0] ?? '{}');
     expect(entry.value).toBe('[redacted]');
     expect(entry.error.errorCode).toBe('state_expired');

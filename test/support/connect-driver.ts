@@ -1,10 +1,17 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { expect } from 'vitest';
-import { buildCallbackHandler, buildLaunchHandler, buildStartHandler } from '../../shared/http/connect-routes.js';
+import {
+  buildCallbackHandler,
+  buildLaunchHandler,
+  buildStartHandler,
+} from '../../shared/http/connect-routes.js';
 import { httpApiEvent, lambdaContext } from './api-events.js';
 import type { TestService } from './service.js';
 
-export type HttpAnswer = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
+export type HttpAnswer = APIGatewayProxyStructuredResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+};
 
 /** Drives the three connect handlers with real API Gateway v2 events, as a browser and TikTok would. */
 export function connectDriver(service: TestService) {
@@ -63,7 +70,9 @@ export function connectDriver(service: TestService) {
 
 /** The `name=value` pairs a browser would send back, from an answer's Set-Cookie list. */
 export function browserCookies(answer: HttpAnswer): string[] {
-  return (answer.cookies ?? []).map((cookie) => cookie.split(';')[0] ?? '').filter((pair) => !pair.endsWith('='));
+  return (answer.cookies ?? [])
+    .map((cookie) => cookie.split(';')[0] ?? '')
+    .filter((pair) => !pair.endsWith('='));
 }
 
 export function outcomeOf(answer: HttpAnswer): { tiktok: string | null; reason: string | null; url: URL } {

@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startTikTokEmulator, type TikTokEmulator } from '../../local/tiktok-emulator/index.js';
 import { loadConfig } from '../../shared/config.js';
 import { createDeps, type DepsOverrides, type ServiceDeps } from '../../shared/deps.js';
 import { Logger } from '../../shared/log.js';
-import { startTikTokEmulator, type TikTokEmulator } from '../../local/tiktok-emulator/index.js';
 import { createTestTable } from './dynamodb.js';
 
 export const CLIENT_KEY = 'test-client-key';
@@ -23,7 +23,11 @@ export type TestService = {
 
 /** The service wired as in production, but to DynamoDB Local, the TikTok emulator and a local key file. */
 export async function startTestService(
-  options: { env?: Record<string, string>; overrides?: DepsOverrides; emulatorPkce?: 'hex' | 'base64url' } = {},
+  options: {
+    env?: Record<string, string>;
+    overrides?: DepsOverrides;
+    emulatorPkce?: 'hex' | 'base64url';
+  } = {},
 ): Promise<TestService> {
   const { db, tableName } = await createTestTable();
   db.destroy();

@@ -1,9 +1,16 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../shared/store/hashing.js';
-import { localDynamoClient } from '../../support/dynamodb.js';
 import { browserCookies, connectDriver, outcomeOf } from '../../support/connect-driver.js';
-import { APP_ORIGIN, CLIENT_KEY, CLIENT_SECRET, REDIRECT_URI, startTestService, type TestService } from '../../support/service.js';
+import { localDynamoClient } from '../../support/dynamodb.js';
+import {
+  APP_ORIGIN,
+  CLIENT_KEY,
+  CLIENT_SECRET,
+  REDIRECT_URI,
+  startTestService,
+  type TestService,
+} from '../../support/service.js';
 
 const db = localDynamoClient();
 let service: TestService;
@@ -39,7 +46,9 @@ describe('GET /auth/tiktok/start', () => {
     expect(url.searchParams.get('client_key')).toBe(CLIENT_KEY);
     expect(url.searchParams.get('client_id')).toBeNull();
     expect(url.searchParams.get('response_type')).toBe('code');
-    expect(url.searchParams.get('scope')).toBe('user.info.basic,user.info.profile,user.info.stats,video.list');
+    expect(url.searchParams.get('scope')).toBe(
+      'user.info.basic,user.info.profile,user.info.stats,video.list',
+    );
     expect(url.searchParams.get('redirect_uri')).toBe(REDIRECT_URI);
     expect(url.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(url.searchParams.get('code_challenge')).toMatch(/^[0-9a-f]{64}$/);
@@ -64,7 +73,10 @@ describe('GET /auth/tiktok/start', () => {
     const answer = await driver.start({ sub: 'store-user' });
     const state = new URL(answer.headers.location as string).searchParams.get('state') as string;
     const { Item } = await db.send(
-      new GetItemCommand({ TableName: service.tableName, Key: { pk: { S: `STATE#${sha256Hex(state)}` }, sk: { S: 'STATE' } } }),
+      new GetItemCommand({
+        TableName: service.tableName,
+        Key: { pk: { S: `STATE#${sha256Hex(state)}` }, sk: { S: 'STATE' } },
+      }),
     );
     expect(Item?.appUser?.S).toBe('store-user');
     expect(Item?.redirectUri?.S).toBe(REDIRECT_URI);
@@ -108,9 +120,17 @@ describe('GET /auth/tiktok/start', () => {
   });
 
   it('accepts returnTo on an allowed origin and refuses a foreign one with 400 (no open redirect)', async () => {
-    const ok = await driver.start({ query: `returnTo=${encodeURIComponent('https://other.example.test/x?y=1')}` });
+    const ok = await driver.start({
+      query: `returnTo=${encodeURIComponent('https://other.example.test/x?y=1')}`,
+    });
     expect(ok.statusCode).toBe(302);
-    for (const bad of ['https://evil.example/', '//evil.example/', 'javascript:alert(1)', 'https://app.example.test@evil.example/', `${'https://app.example.test/'}${'a'.repeat(3000)}`]) {
+    for (const bad of [
+      'https://evil.example/',
+      '//evil.example/',
+      'javascript:alert(1)',
+      'https://app.example.test@evil.example/',
+      `${'https://app.example.test/'}${'a'.repeat(3000)}`,
+    ]) {
       const answer = await driver.start({ query: `returnTo=${encodeURIComponent(bad)}` });
       expect(answer.statusCode, bad).toBe(400);
       expect(answer.headers['content-type']).toContain('application/problem+json');
@@ -144,7 +164,12 @@ describe('GET /auth/tiktok/callback', () => {
     expect(item?.version?.N).toBe('1');
     expect(item?.displayName?.S).toBe(consent.user.displayName);
     expect(item?.avatarUrl?.S).toMatch(/^http/);
-    expect(item?.scopes?.L?.map((s) => s.S)).toEqual(['user.info.basic', 'user.info.profile', 'user.info.stats', 'video.list']);
+    expect(item?.scopes?.L?.map((s) => s.S)).toEqual([
+      'user.info.basic',
+      'user.info.profile',
+      'user.info.stats',
+      'video.list',
+    ]);
     const accessExpiresAt = Number(item?.accessExpiresAt?.N);
     const refreshExpiresAt = Number(item?.refreshExpiresAt?.N);
     expect(accessExpiresAt - Date.now()).toBeGreaterThan(86_000_000);
@@ -152,7 +177,9 @@ describe('GET /auth/tiktok/callback', () => {
     expect(Number(item?.refreshDueAt?.N)).toBeLessThanOrEqual(accessExpiresAt);
     expect(item?.refreshShard?.S).toMatch(/^DUE#\d+$/);
     expect(item?.keyVersion?.S).toBe('local:1');
-    const raw = JSON.stringify(item, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+    const raw = JSON.stringify(item, (_k, v) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
+    );
     expect(raw).not.toMatch(/act\.|rft\./);
 
     const record = await service.deps.connections.get('happy-user', consent.user.openId);
@@ -184,7 +211,10 @@ describe('GET /auth/tiktok/callback', () => {
   it('lets exactly one of two concurrent callbacks with the same state succeed', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'race-user' });
     const consent = driver.consent(authorizeUrl);
-    const answers = await Promise.all([driver.callback(consent.query, cookies), driver.callback(consent.query, cookies)]);
+    const answers = await Promise.all([
+      driver.callback(consent.query, cookies),
+      driver.callback(consent.query, cookies),
+    ]);
     const connected = answers.filter((a) => a.statusCode === 302 && outcomeOf(a).tiktok === 'connected');
     const refused = answers.filter((a) => a.statusCode === 400);
     expect(connected).toHaveLength(1);
@@ -194,7 +224,10 @@ describe('GET /auth/tiktok/callback', () => {
   });
 
   it('fails an expired state with state_expired and sends the browser back to its return URL', async () => {
-    const { authorizeUrl, cookies } = await driver.begin({ sub: 'late-user', query: `returnTo=${encodeURIComponent(`${APP_ORIGIN}/late`)}` });
+    const { authorizeUrl, cookies } = await driver.begin({
+      sub: 'late-user',
+      query: `returnTo=${encodeURIComponent(`${APP_ORIGIN}/late`)}`,
+    });
     const consent = driver.consent(authorizeUrl);
     const realNow = service.deps.now;
     service.deps.now = () => realNow() + 11 * 60 * 1000;
@@ -214,7 +247,9 @@ describe('GET /auth/tiktok/callback', () => {
     const consent = driver.consent(authorizeUrl);
     expect(outcomeOf(await driver.callback(consent.query, [])).reason).toBe('state_browser_mismatch');
     const other = await driver.begin({ sub: 'attacker' });
-    expect(outcomeOf(await driver.callback(consent.query, other.cookies)).reason).toBe('state_browser_mismatch');
+    expect(outcomeOf(await driver.callback(consent.query, other.cookies)).reason).toBe(
+      'state_browser_mismatch',
+    );
     expect(service.emulator.calls.count('token')).toBe(0);
     expect(outcomeOf(await driver.callback(consent.query, cookies)).tiktok).toBe('connected');
   });
@@ -223,13 +258,19 @@ describe('GET /auth/tiktok/callback', () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'dup-cookie-user' });
     const consent = driver.consent(authorizeUrl);
     const planted = `__Host-tiktok_connect_nonce=${'A'.repeat(43)}`;
-    expect(outcomeOf(await driver.callback(consent.query, [...cookies, planted])).reason).toBe('state_browser_mismatch');
+    expect(outcomeOf(await driver.callback(consent.query, [...cookies, planted])).reason).toBe(
+      'state_browser_mismatch',
+    );
   });
 
   it('passes the user declining on TikTok back as tiktok=error&reason=access_denied and consumes the state', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'decline-user' });
     const state = new URL(authorizeUrl).searchParams.get('state') as string;
-    const query = new URLSearchParams({ error: 'access_denied', error_description: 'User canceled', state }).toString();
+    const query = new URLSearchParams({
+      error: 'access_denied',
+      error_description: 'User canceled',
+      state,
+    }).toString();
     expect(outcomeOf(await driver.callback(query, cookies)).reason).toBe('access_denied');
     expect((await driver.callback(query, cookies)).statusCode).toBe(400);
   });
@@ -281,14 +322,18 @@ describe('GET /auth/tiktok/callback', () => {
   it('re-reads the client secret once and retries on invalid_client (a rotated secret)', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'rotated-secret-user' });
     service.emulator.faults.push({ endpoint: 'token', kind: 'invalid_client', count: 1 });
-    expect(outcomeOf(await driver.callback(driver.consent(authorizeUrl).query, cookies)).tiktok).toBe('connected');
+    expect(outcomeOf(await driver.callback(driver.consent(authorizeUrl).query, cookies)).tiktok).toBe(
+      'connected',
+    );
     expect(service.emulator.calls.count('token')).toBe(2);
   });
 
   it('writes no half connection when user info fails after a successful exchange, and revokes the unused grant', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'userinfo-fail-user' });
     service.emulator.faults.push({ endpoint: 'user_info', kind: 'http_500' });
-    expect(outcomeOf(await driver.callback(driver.consent(authorizeUrl).query, cookies)).reason).toBe('tiktok_unavailable');
+    expect(outcomeOf(await driver.callback(driver.consent(authorizeUrl).query, cookies)).reason).toBe(
+      'tiktok_unavailable',
+    );
     expect(await connectionItems('userinfo-fail-user')).toHaveLength(0);
     expect(service.emulator.calls.count('revoke')).toBe(1);
   });
@@ -315,9 +360,9 @@ describe('GET /auth/tiktok/callback', () => {
   it('reconnecting the same account updates the one connection (version 2); a second account adds another', async () => {
     for (const userIndex of [0, 0, 1]) {
       const { authorizeUrl, cookies } = await driver.begin({ sub: 'multi-user' });
-      expect(outcomeOf(await driver.callback(driver.consent(authorizeUrl, { userIndex }).query, cookies)).tiktok).toBe(
-        'connected',
-      );
+      expect(
+        outcomeOf(await driver.callback(driver.consent(authorizeUrl, { userIndex }).query, cookies)).tiktok,
+      ).toBe('connected');
     }
     const items = await connectionItems('multi-user');
     expect(items).toHaveLength(2);
@@ -334,7 +379,9 @@ describe('GET /auth/tiktok/callback', () => {
     const launchUrl = new URL(JSON.parse(started.body ?? '{}').authorizeUrl);
     const launched = await driver.launch(launchUrl.search.slice(1));
     const consent = driver.consent(launched.headers.location as string);
-    expect(outcomeOf(await driver.callback(consent.query, browserCookies(launched))).tiktok).toBe('connected');
+    expect(outcomeOf(await driver.callback(consent.query, browserCookies(launched))).tiktok).toBe(
+      'connected',
+    );
   });
 });
 

@@ -14,7 +14,11 @@ beforeEach(() => {
   kms.reset();
   kms.on(GenerateDataKeyCommand).callsFake(() => {
     const plaintext = randomBytes(32);
-    return { KeyId: KEY_ARN, Plaintext: plaintext, CiphertextBlob: Buffer.concat([Buffer.from('wrapped:'), plaintext]) };
+    return {
+      KeyId: KEY_ARN,
+      Plaintext: plaintext,
+      CiphertextBlob: Buffer.concat([Buffer.from('wrapped:'), plaintext]),
+    };
   });
   kms.on(DecryptCommand).callsFake((input: { CiphertextBlob: Uint8Array }) => ({
     KeyId: KEY_ARN,
@@ -25,24 +29,42 @@ beforeEach(() => {
 describe('KMS envelope encryption', () => {
   it('seals with a generated data key and stores the wrapped key with the KMS key version', async () => {
     const cipher = new TokenCipher(new KmsDataKeyProvider({ kms: new KMSClient({}), keyId: KEY_ARN }));
-    const { keyRef, sealed } = await cipher.seal({ pk: 'a', sk: 'b' }, { accessToken: new Redacted('act.1') });
+    const { keyRef, sealed } = await cipher.seal(
+      { pk: 'a', sk: 'b' },
+      { accessToken: new Redacted('act.1') },
+    );
     expect(keyRef.keyVersion).toBe(`kms:${KEY_ARN}`);
     expect(keyRef.wrappedKey).toBeDefined();
     const generate = kms.commandCalls(GenerateDataKeyCommand)[0]?.args[0].input;
-    expect(generate).toMatchObject({ KeyId: KEY_ARN, KeySpec: 'AES_256', EncryptionContext: KMS_ENCRYPTION_CONTEXT });
+    expect(generate).toMatchObject({
+      KeyId: KEY_ARN,
+      KeySpec: 'AES_256',
+      EncryptionContext: KMS_ENCRYPTION_CONTEXT,
+    });
 
     // A cold container (new provider) unwraps through KMS with the same encryption context.
     const cold = new TokenCipher(new KmsDataKeyProvider({ kms: new KMSClient({}), keyId: KEY_ARN }));
-    expect((await cold.open({ pk: 'a', sk: 'b' }, keyRef, 'accessToken', sealed.accessToken)).reveal()).toBe('act.1');
-    expect(kms.commandCalls(DecryptCommand)[0]?.args[0].input.EncryptionContext).toEqual(KMS_ENCRYPTION_CONTEXT);
+    expect((await cold.open({ pk: 'a', sk: 'b' }, keyRef, 'accessToken', sealed.accessToken)).reveal()).toBe(
+      'act.1',
+    );
+    expect(kms.commandCalls(DecryptCommand)[0]?.args[0].input.EncryptionContext).toEqual(
+      KMS_ENCRYPTION_CONTEXT,
+    );
   });
 
   it('caches the plaintext data key briefly: one KMS call for many items, a new one after the cache time', async () => {
     let now = 1_000_000;
-    const provider = new KmsDataKeyProvider({ kms: new KMSClient({}), keyId: KEY_ARN, cacheSeconds: 300, now: () => now });
+    const provider = new KmsDataKeyProvider({
+      kms: new KMSClient({}),
+      keyId: KEY_ARN,
+      cacheSeconds: 300,
+      now: () => now,
+    });
     const cipher = new TokenCipher(provider);
     const sealed = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => cipher.seal({ pk: `p${i}`, sk: 's' }, { t: new Redacted(`v${i}`) })),
+      Array.from({ length: 20 }, (_, i) =>
+        cipher.seal({ pk: `p${i}`, sk: 's' }, { t: new Redacted(`v${i}`) }),
+      ),
     );
     expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(1);
     for (const [i, s] of sealed.entries()) {

@@ -33,13 +33,17 @@ describe('TokenCipher (AES-256-GCM, AAD bound to the item)', () => {
   it('refuses a ciphertext copied onto another item', async () => {
     const cipher = new TokenCipher(new LocalKeyFileProvider(freshKeyFile()));
     const { keyRef, sealed } = await cipher.seal(item, { accessToken: new Redacted('act.x') });
-    await expect(cipher.open(other, keyRef, 'accessToken', sealed.accessToken)).rejects.toThrow(/failed authentication/);
+    await expect(cipher.open(other, keyRef, 'accessToken', sealed.accessToken)).rejects.toThrow(
+      /failed authentication/,
+    );
   });
 
   it('refuses a ciphertext moved into another field', async () => {
     const cipher = new TokenCipher(new LocalKeyFileProvider(freshKeyFile()));
     const { keyRef, sealed } = await cipher.seal(item, { accessToken: new Redacted('act.x') });
-    await expect(cipher.open(item, keyRef, 'refreshToken', sealed.accessToken)).rejects.toThrow(/failed authentication/);
+    await expect(cipher.open(item, keyRef, 'refreshToken', sealed.accessToken)).rejects.toThrow(
+      /failed authentication/,
+    );
   });
 
   it('refuses a tampered ciphertext', async () => {
@@ -58,11 +62,13 @@ describe('TokenCipher (AES-256-GCM, AAD bound to the item)', () => {
     const after = new TokenCipher(new LocalKeyFileProvider(path));
     const fresh = await after.seal(item, { accessToken: new Redacted('act.new') });
     expect(fresh.keyRef.keyVersion).toBe('local:2');
-    expect((await after.open(item, old.keyRef, 'accessToken', old.sealed.accessToken)).reveal()).toBe('act.old');
+    expect((await after.open(item, old.keyRef, 'accessToken', old.sealed.accessToken)).reveal()).toBe(
+      'act.old',
+    );
     // Claiming version 2 for data sealed with version 1 fails authentication (the version is in the AAD too).
     await expect(after.open(item, fresh.keyRef, 'accessToken', old.sealed.accessToken)).rejects.toThrow();
-    await expect(after.open(item, { keyVersion: 'local:9' }, 'accessToken', old.sealed.accessToken)).rejects.toThrow(
-      /not in the local key file/,
-    );
+    await expect(
+      after.open(item, { keyVersion: 'local:9' }, 'accessToken', old.sealed.accessToken),
+    ).rejects.toThrow(/not in the local key file/);
   });
 });

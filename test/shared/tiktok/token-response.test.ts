@@ -43,13 +43,18 @@ describe('parseTokenResponse', () => {
   });
 
   it('takes the 2-hour / 180-day lifetimes of the newer docs just as well, and numbers sent as strings', () => {
-    const tokens = parseTokenResponse(answer(200, { ...success, expires_in: '7200', refresh_expires_in: 15552000 }), at);
+    const tokens = parseTokenResponse(
+      answer(200, { ...success, expires_in: '7200', refresh_expires_in: 15552000 }),
+      at,
+    );
     expect(tokens.accessExpiresAt).toBe(at + 7200_000);
     expect(tokens.refreshExpiresAt).toBe(at + 15552000_000);
   });
 
   it('treats an error inside an HTTP 200 as a failure', () => {
-    const error = failure(answer(200, { error: 'invalid_client', error_description: 'Client key does not match', log_id: 'L' }));
+    const error = failure(
+      answer(200, { error: 'invalid_client', error_description: 'Client key does not match', log_id: 'L' }),
+    );
     expect(error.code).toBe('tiktok_invalid_client');
     expect(error.retryable).toBe(false);
     expect(error.logId).toBe('log-1');

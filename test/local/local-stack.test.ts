@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
+import { dynamodbEndpoint } from '../support/dynamodb.js';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    rootDir: resolve(import.meta.dirname, '../..'),
+    dataDir: mkdtempSync(join(tmpdir(), 'tc-local-')),
+    env: { PORT: '0', DYNAMODB_ENDPOINT: dynamodbEndpoint(), TABLE_NAME: `local-${randomUUID()}` },
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** A browser in miniature: follows nothing by itself, keeps cookies per host. */
+function browser() {
+  const jar = new Map<string, Map<string, string>>();
+  return {
+    async fetch(url: string, init: RequestInit = {}) {
+      const { host } = new URL(url);
+      const cookies = [...(jar.get(host) ?? new Map()).entries()].map(([k, v]) => `${k}=${v}`).join('; ');
+      const headers = new Headers(init.headers);
+      if (cookies) headers.set('cookie', cookies);
+      const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+      for (const setCookie of response.headers.getSetCookie()) {
+        const [pair = '', ...attributes] = setCookie.split(';');
+        const [name = '', value = ''] = pair.split('=');
+        const hostJar = jar.get(host) ?? new Map<string, string>();
+        if (attributes.some((a) => a.trim() === 'Max-Age=0')) hostJar.delete(name);
+        else hostJar.set(name, value);
+        jar.set(host, hostJar);
+      }
+      return response;
+    },
+  };
+}
+
+function hiddenFields(html: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields[match[1] as string] = (match[2] as string).replace(/&amp;/g, '&').replace(/&quot;/g, '"');
+  }
+  return fields;
+}
+
+describe('npm start: the local stack', () => {
+  it('runs the whole connect flow over HTTP through the same handlers, the local authorizer and the emulator', async () => {
+    const b = browser();
+    const { token } = await (await b.fetch(`${stack.url}/dev/token?sub=local-e2e`)).json();
+
+    const anonymous = await b.fetch(`${stack.url}/auth/tiktok/start`);
+    expect(anonymous.status).toBe(401);
+
+    const started = await b.fetch(`${stack.url}/auth/tiktok/start`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+    expect(started.status).toBe(200);
+    const { authorizeUrl } = await started.json();
+
+    const launched = await b.fetch(authorizeUrl);
+    expect(launched.status).toBe(302);
+    const tiktokUrl = launched.headers.get('location') as string;
+    expect(tiktokUrl.startsWith(stack.emulator?.authorizeUrl as string)).toBe(true);
+
+    const consentPage = await b.fetch(tiktokUrl);
+    expect(consentPage.status).toBe(200);
+    const html = await consentPage.text();
+    expect(html).toContain('id="tiktok-authorize"');
+    const form = new URLSearchParams(hiddenFields(html));
+    form.set('decision', 'authorize');
+    form.set('user', stack.emulator?.users[0]?.openId as string);
+    for (const scope of ['user.info.profile', 'user.info.stats', 'video.list']) form.append('scope', scope);
+    const decided = await b.fetch(new URL('/v2/auth/authorize/decision', tiktokUrl).toString(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    expect(decided.status).toBe(302);
+    const callbackUrl = decided.headers.get('location') as string;
+    expect(callbackUrl.startsWith(`${stack.url}/auth/tiktok/callback?`)).toBe(true);
+
+    const done = await b.fetch(callbackUrl);
+    expect(done.status).toBe(302);
+    expect(done.headers.get('location')).toBe(`${stack.url}/platforms/connect?tiktok=connected`);
+
+    const listed = await b.fetch(`${stack.url}/tiktok/connections`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const { connections } = await listed.json();
+    expect(connections).toHaveLength(1);
+    expect(connections[0].displayName).toBe(stack.emulator?.users[0]?.displayName);
+    expect(connections[0].avatarUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/avatars\//);
+    expect(JSON.stringify(connections)).not.toMatch(/act\.|rft\./);
+  });
+
+  it('serves the demo page and refuses tokens from elsewhere', async () => {
+    const page = await fetch(`${stack.url}/platforms/connect`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Connect TikTok');
+    const forged = await fetch(`${stack.url}/tiktok/connections`, {
+      headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' },
+    });
+    expect(forged.status).toBe(401);
+    expect((await fetch(`${stack.url}/nope`)).status).toBe(404);
+  });
+});
