@@ -26,7 +26,7 @@ export class ClientSecret extends Secret {
       // CloudFormation would write the new placeholder over the value the operator stored.
       secretStringValue: SecretValue.unsafePlainText(PLACEHOLDER),
     });
-    Validations.of(this).acknowledge({ id: 'AwsSolutions-XYZ', reason: 'x' }) || ({
+    Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
         'TikTok issues the client secret in its developer portal and offers no API to rotate it, so there is ' +

@@ -101,8 +101,9 @@ export class ServiceHttpApi extends Construct {
       integration: new HttpLambdaIntegration(`${id} Integration`, handler),
       ...(access === 'jwt' ? {} : { authorizer: new HttpNoneAuthorizer() }),
     });
-    if (access !== 'jwt')
+    if (access !== 'jwt') {
       Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: access.public });
+    }
     return route;
   }
 }

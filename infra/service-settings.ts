@@ -49,7 +49,7 @@ export interface ResolvedSettings {
   readonly scopes: readonly string[];
   readonly pkceEncoding: PkceEncoding;
   /** Settings left at a placeholder: synth works, a deployment would not. */
-  readonly missing: readonly string[];
+  readonly missing: readonly (keyof ServiceSettings)[];
 }
 
 export class SettingsError extends Error {
@@ -57,7 +57,7 @@ export class SettingsError extends Error {
 }
 
 export function resolveSettings(settings: ServiceSettings): ResolvedSettings {
-  const missing: string[] = [];
+  const missing: (keyof ServiceSettings)[] = [];
   const required = <T>(key: keyof ServiceSettings, value: T | undefined, placeholder: T): T => {
     if (value !== undefined && !(Array.isArray(value) && value.length === 0)) return value;
     missing.push(key);
@@ -144,8 +144,9 @@ function httpUrl(key: string, value: string): URL {
 
 function httpsUrl(key: string, value: string): URL {
   const url = httpUrl(key, value);
-  if (url.protocol !== 'https:')
+  if (url.protocol !== 'https:') {
     throw new SettingsError(`${key} must be an https URL, got ${JSON.stringify(value)}`);
+  }
   return url;
 }
 

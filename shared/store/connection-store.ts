@@ -1,4 +1,5 @@
 import {
+  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
@@ -8,6 +9,7 @@ import type { DataKeyRef } from '../crypto/data-keys.js';
 import type { TokenCipher } from '../crypto/token-cipher.js';
 import type { Redacted } from '../redacted.js';
 import {
+  bin,
   type Item,
   num,
   readBin,
@@ -21,8 +23,12 @@ import {
 } from './attributes.js';
 import { keyRefAttributes, readKeyRef } from './key-ref-attributes.js';
 import { refreshScheduleFields } from './refresh-schedule.js';
+import { DUE_INDEX, OPEN_ID_INDEX } from './table-schema.js';
+import { updateExpression } from './update-expression.js';
 
 export type ConnectionStatus = 'active' | 'refresh_failing' | 'reauth_required' | 'revoked' | 'disconnected';
+/** Statuses the refresher keeps alive; the others carry no schedule and no tokens. */
+export const REFRESHABLE_STATUSES: readonly ConnectionStatus[] = ['active', 'refresh_failing'];
 
 export type ConnectionProfile = {
   displayName?: string;
@@ -40,35 +46,35 @@ export type TokenGrant = {
   scopes: string[];
 };
 
-export type ConnectionRecord = {
-  appUser: string;
-  openId: string;
+export type ConnectionKey = { appUser: string; openId: string };
+
+export type ConnectionRecord = ConnectionKey & {
   status: ConnectionStatus;
+  /** Why the status is what it is (e.g. `invalid_grant`), for unusable and failing connections. */
+  statusReason: string | undefined;
   scopes: string[];
   profile: ConnectionProfile;
   accessExpiresAt: number | undefined;
   refreshExpiresAt: number | undefined;
   connectedAt: number;
   updatedAt: number;
+  refreshedAt: number | undefined;
+  refreshDueAt: number | undefined;
+  failureCount: number;
+  lease: { owner: string; expiresAt: number } | undefined;
+  refreshExpiryWarnedAt: number | undefined;
   version: number;
-  /** Absent once tokens were deleted (disconnected, revoked). */
+  /** Absent once tokens were deleted (disconnected, revoked, re-auth required). */
   sealedTokens: { keyRef: DataKeyRef; accessToken: Uint8Array; refreshToken: Uint8Array } | undefined;
 };
 
-export const connectionKey = (appUser: string, openId: string) => ({
-  pk: `USER#${appUser}`,
-  sk: `TIKTOK#${openId}`,
-});
+export const connectionKey = (appUser: string, openId: string) => ({ pk: `USER#${appUser}`, sk: `TIKTOK#${openId}` });
 
 const PROFILE_ATTRIBUTES = ['displayName', 'avatarUrl', 'username', 'unionId'] as const;
-/** Failure bookkeeping that a fresh connect clears. */
-const CLEARED_ON_CONNECT = [
-  'failureCount',
-  'lastFailureCode',
-  'lastFailureAt',
-  'disconnectedAt',
-  'revokedAt',
-];
+const LEASE_ATTRIBUTES = ['leaseOwner', 'leaseExpiresAt'];
+const FAILURE_ATTRIBUTES = ['failureCount', 'lastFailureCode', 'lastFailureAt', 'statusReason'];
+const TOKEN_ATTRIBUTES = ['accessToken', 'refreshToken', 'keyVersion', 'wrappedKey'];
+const SCHEDULE_ATTRIBUTES = [DUE_INDEX.partitionKey, DUE_INDEX.sortKey];
 
 export class ConnectionStore {
   readonly #db: DynamoDBClient;
@@ -93,56 +99,33 @@ export class ConnectionStore {
     now: number;
   }): Promise<{ version: number; previousStatus: ConnectionStatus | undefined }> {
     const key = connectionKey(input.appUser, input.openId);
-    const { keyRef, sealed } = await this.#cipher.seal(key, {
-      accessToken: input.grant.accessToken,
-      refreshToken: input.grant.refreshToken,
-    });
-    const schedule = refreshScheduleFields(key, input.grant.accessExpiresAt, input.now);
-    const values: Item = {
+    const set: Item = {
       appUser: str(input.appUser),
       openId: str(input.openId),
       kind: str('connection'),
       status: str('active'),
-      scopes: strList(input.grant.scopes),
-      accessToken: { B: sealed.accessToken },
-      refreshToken: { B: sealed.refreshToken },
-      accessExpiresAt: num(input.grant.accessExpiresAt),
-      refreshExpiresAt: num(input.grant.refreshExpiresAt),
+      profileUpdatedAt: num(input.now),
       connectedAt: num(input.now),
-      updatedAt: num(input.now),
-      refreshShard: str(schedule.refreshShard),
-      refreshDueAt: num(schedule.refreshDueAt),
-      ...keyRefAttributes(keyRef),
+      ...(await this.#grantAttributes(key, input.grant, input.now)),
     };
     for (const name of PROFILE_ATTRIBUTES) {
       const value = input.profile[name];
-      if (value !== undefined) values[name] = str(value);
+      if (value !== undefined) set[name] = str(value);
     }
-    const setNames = Object.keys(values);
-    const removeNames = [
-      ...CLEARED_ON_CONNECT,
+    const remove = [
+      ...FAILURE_ATTRIBUTES,
+      ...LEASE_ATTRIBUTES,
+      'disconnectedAt',
+      'revokedAt',
+      'refreshExpiryWarnedAt',
       ...PROFILE_ATTRIBUTES.filter((name) => input.profile[name] === undefined),
-      ...(keyRef.wrappedKey ? [] : ['wrappedKey']),
+      ...(set.wrappedKey ? [] : ['wrappedKey']),
     ];
-    const names: Record<string, string> = {};
-    const expressionValues: Item = { ':one': num(1), ':zero': num(0) };
-    const sets = setNames.map((name, i) => {
-      names[`#s${i}`] = name;
-      expressionValues[`:s${i}`] = values[name] as Item[string];
-      return `#s${i} = :s${i}`;
-    });
-    names['#version'] = 'version';
-    const removes = removeNames.map((name, i) => {
-      names[`#r${i}`] = name;
-      return `#r${i}`;
-    });
     const result = await this.#db.send(
       new UpdateItemCommand({
         TableName: this.#tableName,
-        Key: { pk: str(key.pk), sk: str(key.sk) },
-        UpdateExpression: `SET ${sets.join(', ')}, #version = if_not_exists(#version, :zero) + :one REMOVE ${removes.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: expressionValues,
+        Key: keyItem(key),
+        ...updateExpression({ set, remove, bumpVersion: true }),
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -154,15 +137,14 @@ export class ConnectionStore {
   }
 
   async get(appUser: string, openId: string): Promise<ConnectionRecord | undefined> {
-    const key = connectionKey(appUser, openId);
     const result = await this.#db.send(
       new GetItemCommand({
         TableName: this.#tableName,
-        Key: { pk: str(key.pk), sk: str(key.sk) },
+        Key: keyItem(connectionKey(appUser, openId)),
         ConsistentRead: true,
       }),
     );
-    return result.Item ? connectionFrom(result.Item) : undefined;
+    return result.Item && readStr(result.Item, 'kind') === 'connection' ? connectionFrom(result.Item) : undefined;
   }
 
   /** All of one app user's TikTok connections, newest first. */
@@ -184,6 +166,228 @@ export class ConnectionStore {
     return records.sort((a, b) => b.connectedAt - a.connectedAt);
   }
 
+  /** Every app user holding a connection to this TikTok account (TikTok's webhook names only the open_id). */
+  async findByOpenId(openId: string): Promise<ConnectionKey[]> {
+    const keys: ConnectionKey[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: OPEN_ID_INDEX.name,
+          KeyConditionExpression: 'openId = :openId',
+          ExpressionAttributeValues: { ':openId': str(openId) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) keys.push(keyFrom(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return keys;
+  }
+
+  /**
+   * One page of connections due for refresh in one shard of the sparse due index (only refreshable connections
+   * carry the index attributes, so nothing else is read).
+   */
+  async queryDue(input: {
+    shard: string;
+    dueBefore: number;
+    limit: number;
+    startKey?: Item | undefined;
+  }): Promise<{ keys: (ConnectionKey & { dueAt: number })[]; nextKey: Item | undefined }> {
+    const page = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        IndexName: DUE_INDEX.name,
+        KeyConditionExpression: '#shard = :shard AND #due <= :dueBefore',
+        ExpressionAttributeNames: { '#shard': DUE_INDEX.partitionKey, '#due': DUE_INDEX.sortKey },
+        ExpressionAttributeValues: { ':shard': str(input.shard), ':dueBefore': num(input.dueBefore) },
+        Limit: input.limit,
+        ExclusiveStartKey: input.startKey,
+      }),
+    );
+    return {
+      keys: (page.Items ?? []).map((item) => ({ ...keyFrom(item), dueAt: requireNum(item, DUE_INDEX.sortKey) })),
+      nextKey: page.LastEvaluatedKey,
+    };
+  }
+
+  /**
+   * Takes the refresh lease: one conditional write that succeeds only for a refreshable connection whose lease is
+   * free or expired (a crashed holder does not block forever) and, for scheduled work, that is still due (so a
+   * stale index entry does not cause a second refresh). Returns the item as it was before, so the caller sees
+   * the tokens it must refresh and whether an earlier holder died mid-refresh; undefined if not taken.
+   */
+  async acquireLease(input: {
+    key: ConnectionKey;
+    owner: string;
+    now: number;
+    leaseMs: number;
+    dueBefore?: number;
+  }): Promise<ConnectionRecord | undefined> {
+    const conditions = [
+      'attribute_exists(pk)',
+      '#status IN (:active, :failing)',
+      '(attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now)',
+    ];
+    const conditionValues: Item = { ':active': str('active'), ':failing': str('refresh_failing'), ':now': num(input.now) };
+    if (input.dueBefore !== undefined) {
+      conditions.push('refreshDueAt <= :dueBefore');
+      conditionValues[':dueBefore'] = num(input.dueBefore);
+    }
+    try {
+      const result = await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: keyItem(connectionKey(input.key.appUser, input.key.openId)),
+          ...updateExpression({
+            set: { leaseOwner: str(input.owner), leaseExpiresAt: num(input.now + input.leaseMs) },
+            conditionValues,
+            conditionNames: { '#status': 'status' },
+          }),
+          ConditionExpression: conditions.join(' AND '),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return result.Attributes ? connectionFrom(result.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Stores a refresh's result — new access token, the new (rotated) refresh token, both expiries, scopes — in one
+   * compare-and-swap on the version read and the lease held. 'lost' means someone else wrote in between.
+   */
+  async saveRefreshed(input: {
+    record: ConnectionRecord;
+    owner: string;
+    grant: TokenGrant;
+    now: number;
+  }): Promise<{ outcome: 'saved'; version: number } | { outcome: 'lost' }> {
+    const key = connectionKey(input.record.appUser, input.record.openId);
+    const grantAttributes = await this.#grantAttributes(key, input.grant, input.now);
+    const refreshExtended = input.grant.refreshExpiresAt > (input.record.refreshExpiresAt ?? 0);
+    try {
+      await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: keyItem(key),
+          ...updateExpression({
+            set: { ...grantAttributes, status: str('active'), refreshedAt: num(input.now) },
+            remove: [
+              ...LEASE_ATTRIBUTES,
+              ...FAILURE_ATTRIBUTES,
+              ...(refreshExtended ? ['refreshExpiryWarnedAt'] : []),
+              ...(grantAttributes.wrappedKey ? [] : ['wrappedKey']),
+            ],
+            bumpVersion: true,
+            conditionValues: { ':expectedVersion': num(input.record.version), ':owner': str(input.owner) },
+            conditionNames: { '#v': 'version' },
+          }),
+          ConditionExpression: '#v = :expectedVersion AND leaseOwner = :owner',
+        }),
+      );
+      return { outcome: 'saved', version: input.record.version + 1 };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { outcome: 'lost' };
+      throw error;
+    }
+  }
+
+  /** A retryable failure: count it, push the next attempt out (backoff), give the lease back. */
+  async recordRefreshFailure(input: {
+    record: ConnectionRecord;
+    owner: string;
+    reason: string;
+    nextAttemptAt: number;
+    now: number;
+  }): Promise<boolean> {
+    return this.#conditionalUpdate(input.record, {
+      set: {
+        status: str('refresh_failing'),
+        statusReason: str(input.reason),
+        lastFailureCode: str(input.reason),
+        lastFailureAt: num(input.now),
+        failureCount: num(input.record.failureCount + 1),
+        [DUE_INDEX.sortKey]: num(input.nextAttemptAt),
+        updatedAt: num(input.now),
+      },
+      remove: LEASE_ATTRIBUTES,
+      owner: input.owner,
+    });
+  }
+
+  /** Gives the lease back without changing anything else (e.g. an operator-side failure). */
+  async releaseLease(input: { record: ConnectionRecord; owner: string; nextAttemptAt?: number }): Promise<boolean> {
+    return this.#conditionalUpdate(input.record, {
+      set: input.nextAttemptAt === undefined ? {} : { [DUE_INDEX.sortKey]: num(input.nextAttemptAt) },
+      remove: LEASE_ATTRIBUTES,
+      owner: input.owner,
+    });
+  }
+
+  async markRefreshExpiryWarned(input: { record: ConnectionRecord; owner?: string; now: number }): Promise<boolean> {
+    return this.#conditionalUpdate(input.record, {
+      set: { refreshExpiryWarnedAt: num(input.now) },
+      owner: input.owner,
+    });
+  }
+
+  /**
+   * The connection can no longer be used (re-auth required, revoked, disconnected): the tokens and their key
+   * material are deleted, the schedule removed, the status and reason recorded, the version bumped. With `owner`
+   * it happens only while that lease is held; with `expectedVersion`, only if nothing was written since.
+   */
+  async markUnusable(input: {
+    key: ConnectionKey;
+    status: Exclude<ConnectionStatus, 'active' | 'refresh_failing'>;
+    reason: string;
+    now: number;
+    owner?: string;
+    expectedVersion?: number;
+  }): Promise<ConnectionRecord | undefined> {
+    const conditions = ['attribute_exists(pk)'];
+    const conditionValues: Item = {};
+    if (input.owner !== undefined) {
+      conditions.push('leaseOwner = :owner');
+      conditionValues[':owner'] = str(input.owner);
+    }
+    if (input.expectedVersion !== undefined) {
+      conditions.push('#v = :expectedVersion');
+      conditionValues[':expectedVersion'] = num(input.expectedVersion);
+    }
+    const stamp = input.status === 'disconnected' ? 'disconnectedAt' : input.status === 'revoked' ? 'revokedAt' : 'reauthRequiredAt';
+    try {
+      const result = await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: keyItem(connectionKey(input.key.appUser, input.key.openId)),
+          ...updateExpression({
+            set: {
+              status: str(input.status),
+              statusReason: str(input.reason),
+              updatedAt: num(input.now),
+              [stamp]: num(input.now),
+            },
+            remove: [...TOKEN_ATTRIBUTES, ...SCHEDULE_ATTRIBUTES, ...LEASE_ATTRIBUTES],
+            bumpVersion: true,
+            conditionValues,
+            conditionNames: input.expectedVersion === undefined ? {} : { '#v': 'version' },
+          }),
+          ConditionExpression: conditions.join(' AND '),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return result.Attributes ? connectionFrom(result.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
   async openTokens(record: ConnectionRecord): Promise<{ accessToken: Redacted; refreshToken: Redacted }> {
     if (!record.sealedTokens) throw new Error('connection has no tokens');
     const key = connectionKey(record.appUser, record.openId);
@@ -194,6 +398,62 @@ export class ConnectionStore {
     ]);
     return { accessToken, refreshToken };
   }
+
+  async #grantAttributes(key: { pk: string; sk: string }, grant: TokenGrant, now: number): Promise<Item> {
+    const { keyRef, sealed } = await this.#cipher.seal(key, {
+      accessToken: grant.accessToken,
+      refreshToken: grant.refreshToken,
+    });
+    const schedule = refreshScheduleFields(key, grant.accessExpiresAt, now);
+    return {
+      accessToken: bin(sealed.accessToken),
+      refreshToken: bin(sealed.refreshToken),
+      ...keyRefAttributes(keyRef),
+      scopes: strList(grant.scopes),
+      accessExpiresAt: num(grant.accessExpiresAt),
+      refreshExpiresAt: num(grant.refreshExpiresAt),
+      updatedAt: num(now),
+      [DUE_INDEX.partitionKey]: str(schedule.refreshShard),
+      [DUE_INDEX.sortKey]: num(schedule.refreshDueAt),
+    };
+  }
+
+  async #conditionalUpdate(
+    record: ConnectionRecord,
+    change: { set?: Item; remove?: readonly string[]; owner?: string | undefined },
+  ): Promise<boolean> {
+    const conditionValues: Item = {};
+    let condition = 'attribute_exists(pk)';
+    if (change.owner !== undefined) {
+      condition += ' AND leaseOwner = :owner';
+      conditionValues[':owner'] = str(change.owner);
+    }
+    try {
+      await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: keyItem(connectionKey(record.appUser, record.openId)),
+          ...updateExpression({ set: change.set, remove: change.remove, conditionValues }),
+          ConditionExpression: condition,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+function keyItem(key: { pk: string; sk: string }): Item {
+  return { pk: str(key.pk), sk: str(key.sk) };
+}
+
+function keyFrom(item: Item): ConnectionKey {
+  return {
+    appUser: requireStr(item, 'pk').slice('USER#'.length),
+    openId: requireStr(item, 'sk').slice('TIKTOK#'.length),
+  };
 }
 
 export function connectionFrom(item: Item): ConnectionRecord {
@@ -204,18 +464,25 @@ export function connectionFrom(item: Item): ConnectionRecord {
     const value = readStr(item, name);
     if (value !== undefined) profile[name] = value;
   }
+  const leaseOwner = readStr(item, 'leaseOwner');
+  const leaseExpiresAt = readNum(item, 'leaseExpiresAt');
   return {
     appUser: requireStr(item, 'appUser'),
     openId: requireStr(item, 'openId'),
     status: requireStr(item, 'status') as ConnectionStatus,
+    statusReason: readStr(item, 'statusReason'),
     scopes: readStrList(item, 'scopes'),
     profile,
     accessExpiresAt: readNum(item, 'accessExpiresAt'),
     refreshExpiresAt: readNum(item, 'refreshExpiresAt'),
     connectedAt: requireNum(item, 'connectedAt'),
     updatedAt: requireNum(item, 'updatedAt'),
+    refreshedAt: readNum(item, 'refreshedAt'),
+    refreshDueAt: readNum(item, DUE_INDEX.sortKey),
+    failureCount: readNum(item, 'failureCount') ?? 0,
+    lease: leaseOwner && leaseExpiresAt !== undefined ? { owner: leaseOwner, expiresAt: leaseExpiresAt } : undefined,
+    refreshExpiryWarnedAt: readNum(item, 'refreshExpiryWarnedAt'),
     version: requireNum(item, 'version'),
-    sealedTokens:
-      accessToken && refreshToken ? { keyRef: readKeyRef(item), accessToken, refreshToken } : undefined,
+    sealedTokens: accessToken && refreshToken ? { keyRef: readKeyRef(item), accessToken, refreshToken } : undefined,
   };
 }

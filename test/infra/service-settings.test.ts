@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSettings, SettingsError } from '../../infra/service-settings.js';
+
+const COMPLETE = {
+  tiktokClientKey: 'awclientkey123',
+  defaultReturnUrl: 'https://app.example.com/settings/tiktok',
+  jwtIssuer: 'https://auth.example.com',
+  jwtAudience: ['web-app'],
+};
+
+describe('resolveSettings', () => {
+  it('fills in TikTok defaults: the four scopes and hex PKCE', () => {
+    const settings = resolveSettings(COMPLETE);
+    expect(settings.scopes).toEqual([
+      'user.info.basic',
+      'user.info.profile',
+      'user.info.stats',
+      'video.list',
+    ]);
+    expect(settings.pkceEncoding).toBe('hex');
+    expect(settings.missing).toEqual([]);
+  });
+
+  it('stands placeholders in for what a deployment needs, and lists them', () => {
+    const settings = resolveSettings({});
+    expect(settings.missing).toEqual(['tiktokClientKey', 'defaultReturnUrl', 'jwtIssuer', 'jwtAudience']);
+    expect(settings.tiktokClientKey).toBe('SET-ME');
+    expect(settings.jwt.audience).toEqual(['SET-ME']);
+  });
+
+  it('keeps the issuer exactly as given, since the authorizer compares it with `iss` verbatim', () => {
+    expect(resolveSettings({ ...COMPLETE, jwtIssuer: 'https://auth.example.com' }).jwt.issuer).toBe(
+      'https://auth.example.com',
+    );
+  });
+
+  it('allows the default return URL origin and the configured origins, each once', () => {
+    const settings = resolveSettings({
+      ...COMPLETE,
+      allowedReturnOrigins: ['https://admin.example.com/any/path', 'https://app.example.com'],
+    });
+    expect(settings.allowedReturnOrigins).toEqual(['https://app.example.com', 'https://admin.example.com']);
+  });
+
+  it('derives the redirect URI from the custom domain, or leaves it to the API endpoint', () => {
+    const withDomain = resolveSettings({
+      ...COMPLETE,
+      domainName: 'Connect.Example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd',
+    });
+    expect(withDomain.redirectUri).toBe('https://connect.example.com/auth/tiktok/callback');
+    expect(resolveSettings(COMPLETE).redirectUri).toBeUndefined();
+    expect(resolveSettings({ ...COMPLETE, redirectUri: 'https://x.example.com/cb' }).redirectUri).toBe(
+      'https://x.example.com/cb',
+    );
+  });
+
+  it.each([
+    [{ redirectUri: 'https://x.example.com/cb?next=1' }, /no query string/],
+    [{ redirectUri: 'http://x.example.com/cb' }, /https/],
+    [{ domainName: 'connect.example.com' }, /domainName and certificateArn go together/],
+    [{ domainName: 'https://connect.example.com', certificateArn: 'arn' }, /host name/],
+    [{ defaultReturnUrl: '/relative' }, /absolute URL/],
+    [{ jwtIssuer: 'http://auth.example.com' }, /https/],
+    [{ allowedReturnOrigins: ['*'] }, /absolute URL/],
+    [{ pkceEncoding: 'plain' as 'hex' }, /hex or base64url/],
+    [{ tiktokClientKey: '  ' }, /must not be empty/],
+  ])('refuses %j', (override, message) => {
+    expect(() => resolveSettings({ ...COMPLETE, ...override })).toThrow(SettingsError);
+    expect(() => resolveSettings({ ...COMPLETE, ...override })).toThrow(message);
+  });
+});
