@@ -55,6 +55,20 @@ const EnvSchema = v.object({
   TOKEN_KEY_FILE: v.optional(v.string(), '.data/token-key.json'),
   /** Cache lifetime of the client secret read from Secrets Manager. */
   SECRET_CACHE_SECONDS: v.optional(positiveInt, '300'),
+
+  /** EventBridge bus for connection events; unset = events are only logged (local). */
+  EVENT_BUS_NAME: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** SQS queue the refresher hands overflow batches to; unset = leftovers wait for the next run. */
+  REFRESH_QUEUE_URL: v.optional(httpUrl),
+  REFRESH_AHEAD_MINUTES: v.optional(positiveInt, '30'),
+  REFRESH_CONCURRENCY: v.optional(positiveInt, '8'),
+  REFRESH_LEASE_SECONDS: v.optional(positiveInt, '60'),
+  /** How many connections one scheduled run refreshes itself before handing the rest to the queue. */
+  REFRESH_MAX_INLINE: v.optional(positiveInt, '400'),
+  /** Connections per queue message. */
+  REFRESH_BATCH_SIZE: v.optional(positiveInt, '25'),
+  REFRESH_EXPIRY_WARNING_DAYS: v.optional(positiveInt, '7'),
+  PUBLISH_REFRESHED_EVENTS: v.optional(v.picklist(['true', 'false']), 'false'),
 });
 
 export type Config = {
@@ -75,6 +89,16 @@ export type Config = {
   tokenKey: { kmsKeyId: string } | { keyFile: string };
   /** Cookies get `Secure` and the `__Host-` prefix when the service is reached over https. */
   secureCookies: boolean;
+  events: { busName: string | undefined; publishRefreshed: boolean };
+  refresh: {
+    aheadMs: number;
+    concurrency: number;
+    leaseMs: number;
+    maxInline: number;
+    batchSize: number;
+    queueUrl: string | undefined;
+    expiryWarningMs: number;
+  };
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -116,5 +140,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     tokenKey: e.TOKEN_KMS_KEY_ID ? { kmsKeyId: e.TOKEN_KMS_KEY_ID } : { keyFile: e.TOKEN_KEY_FILE },
     secureCookies: e.TIKTOK_REDIRECT_URI.startsWith('https:'),
+    events: { busName: e.EVENT_BUS_NAME, publishRefreshed: e.PUBLISH_REFRESHED_EVENTS === 'true' },
+    refresh: {
+      aheadMs: e.REFRESH_AHEAD_MINUTES * 60_000,
+      concurrency: e.REFRESH_CONCURRENCY,
+      leaseMs: e.REFRESH_LEASE_SECONDS * 1000,
+      maxInline: e.REFRESH_MAX_INLINE,
+      batchSize: e.REFRESH_BATCH_SIZE,
+      queueUrl: e.REFRESH_QUEUE_URL,
+      expiryWarningMs: e.REFRESH_EXPIRY_WARNING_DAYS * 86_400_000,
+    },
   };
 }

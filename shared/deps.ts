@@ -2,14 +2,23 @@
  * Everything a handler needs, built once per container from the configuration and passed down explicitly.
  * Tests build their own with clients pointed at DynamoDB Local and the TikTok emulator.
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Config, loadConfig } from './config.js';
 import type { DataKeyProvider } from './crypto/data-keys.js';
 import { KmsDataKeyProvider } from './crypto/kms-data-keys.js';
 import { LocalKeyFileProvider } from './crypto/local-key-file.js';
 import { TokenCipher } from './crypto/token-cipher.js';
+import {
+  type ConnectionEvents,
+  EventBridgeConnectionEvents,
+  LoggedConnectionEvents,
+} from './events/connection-events.js';
 import { Logger } from './log.js';
+import { type MetricSink, stdoutMetricSink } from './metrics.js';
+import { type RefreshQueue, SqsRefreshQueue } from './queue/refresh-queue.js';
 import type { Redacted } from './redacted.js';
 import type { ClientSecretSource } from './secrets/client-secret.js';
 import { SecretsManagerClientSecret } from './secrets/secrets-manager-client-secret.js';
@@ -31,15 +40,30 @@ export type ServiceDeps = {
   config: Config;
   logger: Logger;
   now: () => number;
+  random: () => number;
   states: OAuthStateStore;
   connections: ConnectionStore;
   tiktokOAuth: TikTokOAuthClient;
   tiktokUserInfo: TikTokUserInfo;
+  clientSecret: ClientSecretSource;
+  events: ConnectionEvents;
+  metrics: MetricSink;
+  /** Where overflow refresh batches go; undefined = none (they wait for the next run). */
+  refreshQueue: RefreshQueue | undefined;
+  /** Named points in the refresh path where tests stop or kill the work (crash simulation); no-op otherwise. */
+  checkpoint: (name: RefreshCheckpoint) => Promise<void>;
 };
+
+export type RefreshCheckpoint = 'lease_taken' | 'tiktok_answered';
 
 export type DepsOverrides = {
   logger?: Logger;
   now?: () => number;
+  random?: () => number;
+  events?: ConnectionEvents;
+  metrics?: MetricSink;
+  refreshQueue?: RefreshQueue;
+  checkpoint?: (name: RefreshCheckpoint) => Promise<void>;
   dataKeys?: DataKeyProvider;
   clientSecret?: ClientSecretSource;
   fetch?: FetchLike;
@@ -51,10 +75,17 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
   const cipher = new TokenCipher(overrides.dataKeys ?? dataKeysFor(config));
   const clientSecret = overrides.clientSecret ?? clientSecretFor(config);
   const { apiBaseUrl, httpTimeoutMs } = config.tiktok;
+  const logger = overrides.logger ?? new Logger({ context: { service: 'tiktok-connect' } });
   return {
     config,
-    logger: overrides.logger ?? new Logger({ context: { service: 'tiktok-connect' } }),
+    logger,
     now,
+    random: overrides.random ?? Math.random,
+    clientSecret,
+    events: overrides.events ?? eventsFor(config, logger),
+    metrics: overrides.metrics ?? stdoutMetricSink,
+    refreshQueue: overrides.refreshQueue ?? refreshQueueFor(config),
+    checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
     connections: new ConnectionStore({ db, tableName: config.tableName, cipher }),
     tiktokOAuth: new TikTokOAuthClient({
@@ -73,6 +104,22 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
 /** The Lambda entry points' deps: configuration from the environment, real AWS clients. */
 export function createDepsFromEnv(): ServiceDeps {
   return createDeps(loadConfig());
+}
+
+function eventsFor(config: Config, logger: Logger): ConnectionEvents {
+  if (!config.events.busName) return new LoggedConnectionEvents(logger);
+  return new EventBridgeConnectionEvents({
+    client: new EventBridgeClient({ region: config.region }),
+    busName: config.events.busName,
+  });
+}
+
+function refreshQueueFor(config: Config): RefreshQueue | undefined {
+  if (!config.refresh.queueUrl) return undefined;
+  return new SqsRefreshQueue({
+    sqs: new SQSClient({ region: config.region }),
+    queueUrl: config.refresh.queueUrl,
+  });
 }
 
 function dataKeysFor(config: Config): DataKeyProvider {

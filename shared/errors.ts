@@ -8,6 +8,9 @@ export type ErrorCode =
   | 'invalid_request'
   | 'return_to_not_allowed'
   | 'not_found'
+  | 'connection_not_found'
+  | 'connection_reauth_required'
+  | 'connection_busy'
   | 'method_not_allowed'
   // the OAuth flow
   | 'state_missing'

@@ -1,5 +1,6 @@
 import type { ServiceDeps } from '../deps.js';
 import { AppError, ConnectFlowError, RequestError, TikTokError } from '../errors.js';
+import { publish, revokeQuietly } from '../lifecycle/refresh-connection.js';
 import { Redacted } from '../redacted.js';
 import { sha256Hex } from '../store/hashing.js';
 import type { OAuthFlow } from '../store/oauth-state-store.js';
@@ -111,6 +112,13 @@ export async function completeConnect(
       },
       now: deps.now(),
     });
+    const recovered = saved.previousStatus !== undefined && saved.previousStatus !== 'active';
+    await publish(
+      deps,
+      { appUser: flow.appUser, openId: tokens.openId },
+      recovered ? 'recovered' : 'connected',
+      recovered ? 'reconnected' : undefined,
+    );
     const missing = flow.requestedScopes.filter((scope) => !granted.includes(scope));
     deps.logger.info('connect completed', {
       event: 'connect_completed',
@@ -123,7 +131,7 @@ export async function completeConnect(
     return { location: returnUrlWithOutcome(flow.returnTo, { connected: true }) };
   } catch (error) {
     // Nothing was stored: give the grant back so no live token is left behind at TikTok.
-    await revokeQuietly(deps, tokens, connectLog);
+    await revokeQuietly(deps, tokens.accessToken, deps.logger.child(connectLog));
     return failed(deps, flow.returnTo, error, connectLog);
   }
 }
@@ -134,18 +142,6 @@ function failed(deps: ServiceDeps, returnTo: string, error: unknown, fields: Rec
     error instanceof AppError && error.status < 500 && !(error instanceof TikTokError) ? 'warn' : 'error';
   deps.logger[level]('connect failed', { event: 'connect_failed', reason, ...fields, error });
   return { location: returnUrlWithOutcome(returnTo, { reason }) };
-}
-
-async function revokeQuietly(deps: ServiceDeps, tokens: TikTokTokenSet, fields: Record<string, unknown>) {
-  try {
-    await deps.tiktokOAuth.revoke(tokens.accessToken);
-  } catch (error) {
-    deps.logger.warn('revoking an unsaved grant failed', {
-      event: 'revoke_unsaved_failed',
-      ...fields,
-      error,
-    });
-  }
 }
 
 function safeReason(value: string): string {

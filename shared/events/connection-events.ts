@@ -71,7 +71,11 @@ export class LoggedConnectionEvents implements ConnectionEvents {
 
   async publish(event: ConnectionEvent): Promise<void> {
     this.published.push(event);
-    this.#logger.info('connection event', { event: 'connection_event', detailType: detailTypeOf(event.type), detail: event });
+    this.#logger.info('connection event', {
+      event: 'connection_event',
+      detailType: detailTypeOf(event.type),
+      detail: event,
+    });
   }
 }
 
@@ -79,7 +83,11 @@ export class LoggedConnectionEvents implements ConnectionEvents {
  * Publishing must not undo a state change that is already stored: a failed publish is logged loudly (and counted
  * by the alarm on error logs) rather than thrown into the flow.
  */
-export async function publishSafely(events: ConnectionEvents, logger: Logger, event: ConnectionEvent): Promise<void> {
+export async function publishSafely(
+  events: ConnectionEvents,
+  logger: Logger,
+  event: ConnectionEvent,
+): Promise<void> {
   try {
     await events.publish(event);
   } catch (error) {

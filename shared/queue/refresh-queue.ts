@@ -1,4 +1,4 @@
-import { type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ConnectionKey } from '../store/connection-store.js';
 
 /** A batch of connections for a refresh worker: keys only, never tokens. */
@@ -30,7 +30,9 @@ export class SqsRefreshQueue implements RefreshQueue {
         }),
       );
       if (result.Failed?.length) {
-        throw new Error(`SQS refused ${result.Failed.length} refresh batches: ${result.Failed[0]?.Code ?? 'unknown'}`);
+        throw new Error(
+          `SQS refused ${result.Failed.length} refresh batches: ${result.Failed[0]?.Code ?? 'unknown'}`,
+        );
       }
     }
   }
@@ -41,7 +43,8 @@ export function parseRefreshBatch(body: string): RefreshBatch {
   const parsed = JSON.parse(body) as Partial<RefreshBatch>;
   if (!Array.isArray(parsed.connections)) throw new Error('refresh batch has no connections');
   const connections = parsed.connections.map((key) => {
-    if (typeof key?.appUser !== 'string' || typeof key?.openId !== 'string') throw new Error('bad connection key');
+    if (typeof key?.appUser !== 'string' || typeof key?.openId !== 'string')
+      throw new Error('bad connection key');
     return { appUser: key.appUser, openId: key.openId };
   });
   return { connections, enqueuedAt: typeof parsed.enqueuedAt === 'number' ? parsed.enqueuedAt : 0 };

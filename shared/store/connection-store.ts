@@ -68,7 +68,10 @@ export type ConnectionRecord = ConnectionKey & {
   sealedTokens: { keyRef: DataKeyRef; accessToken: Uint8Array; refreshToken: Uint8Array } | undefined;
 };
 
-export const connectionKey = (appUser: string, openId: string) => ({ pk: `USER#${appUser}`, sk: `TIKTOK#${openId}` });
+export const connectionKey = (appUser: string, openId: string) => ({
+  pk: `USER#${appUser}`,
+  sk: `TIKTOK#${openId}`,
+});
 
 const PROFILE_ATTRIBUTES = ['displayName', 'avatarUrl', 'username', 'unionId'] as const;
 const LEASE_ATTRIBUTES = ['leaseOwner', 'leaseExpiresAt'];
@@ -144,7 +147,9 @@ export class ConnectionStore {
         ConsistentRead: true,
       }),
     );
-    return result.Item && readStr(result.Item, 'kind') === 'connection' ? connectionFrom(result.Item) : undefined;
+    return result.Item && readStr(result.Item, 'kind') === 'connection'
+      ? connectionFrom(result.Item)
+      : undefined;
   }
 
   /** All of one app user's TikTok connections, newest first. */
@@ -208,7 +213,10 @@ export class ConnectionStore {
       }),
     );
     return {
-      keys: (page.Items ?? []).map((item) => ({ ...keyFrom(item), dueAt: requireNum(item, DUE_INDEX.sortKey) })),
+      keys: (page.Items ?? []).map((item) => ({
+        ...keyFrom(item),
+        dueAt: requireNum(item, DUE_INDEX.sortKey),
+      })),
       nextKey: page.LastEvaluatedKey,
     };
   }
@@ -231,7 +239,11 @@ export class ConnectionStore {
       '#status IN (:active, :failing)',
       '(attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now)',
     ];
-    const conditionValues: Item = { ':active': str('active'), ':failing': str('refresh_failing'), ':now': num(input.now) };
+    const conditionValues: Item = {
+      ':active': str('active'),
+      ':failing': str('refresh_failing'),
+      ':now': num(input.now),
+    };
     if (input.dueBefore !== undefined) {
       conditions.push('refreshDueAt <= :dueBefore');
       conditionValues[':dueBefore'] = num(input.dueBefore);
@@ -321,7 +333,11 @@ export class ConnectionStore {
   }
 
   /** Gives the lease back without changing anything else (e.g. an operator-side failure). */
-  async releaseLease(input: { record: ConnectionRecord; owner: string; nextAttemptAt?: number }): Promise<boolean> {
+  async releaseLease(input: {
+    record: ConnectionRecord;
+    owner: string;
+    nextAttemptAt?: number;
+  }): Promise<boolean> {
     return this.#conditionalUpdate(input.record, {
       set: input.nextAttemptAt === undefined ? {} : { [DUE_INDEX.sortKey]: num(input.nextAttemptAt) },
       remove: LEASE_ATTRIBUTES,
@@ -329,7 +345,11 @@ export class ConnectionStore {
     });
   }
 
-  async markRefreshExpiryWarned(input: { record: ConnectionRecord; owner?: string; now: number }): Promise<boolean> {
+  async markRefreshExpiryWarned(input: {
+    record: ConnectionRecord;
+    owner?: string;
+    now: number;
+  }): Promise<boolean> {
     return this.#conditionalUpdate(input.record, {
       set: { refreshExpiryWarnedAt: num(input.now) },
       owner: input.owner,
@@ -359,7 +379,12 @@ export class ConnectionStore {
       conditions.push('#v = :expectedVersion');
       conditionValues[':expectedVersion'] = num(input.expectedVersion);
     }
-    const stamp = input.status === 'disconnected' ? 'disconnectedAt' : input.status === 'revoked' ? 'revokedAt' : 'reauthRequiredAt';
+    const stamp =
+      input.status === 'disconnected'
+        ? 'disconnectedAt'
+        : input.status === 'revoked'
+          ? 'revokedAt'
+          : 'reauthRequiredAt';
     try {
       const result = await this.#db.send(
         new UpdateItemCommand({
@@ -480,9 +505,13 @@ export function connectionFrom(item: Item): ConnectionRecord {
     refreshedAt: readNum(item, 'refreshedAt'),
     refreshDueAt: readNum(item, DUE_INDEX.sortKey),
     failureCount: readNum(item, 'failureCount') ?? 0,
-    lease: leaseOwner && leaseExpiresAt !== undefined ? { owner: leaseOwner, expiresAt: leaseExpiresAt } : undefined,
+    lease:
+      leaseOwner && leaseExpiresAt !== undefined
+        ? { owner: leaseOwner, expiresAt: leaseExpiresAt }
+        : undefined,
     refreshExpiryWarnedAt: readNum(item, 'refreshExpiryWarnedAt'),
     version: requireNum(item, 'version'),
-    sealedTokens: accessToken && refreshToken ? { keyRef: readKeyRef(item), accessToken, refreshToken } : undefined,
+    sealedTokens:
+      accessToken && refreshToken ? { keyRef: readKeyRef(item), accessToken, refreshToken } : undefined,
   };
 }

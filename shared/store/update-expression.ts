@@ -37,7 +37,10 @@ export function updateExpression(input: {
     names[`#r${i}`] = name;
     return `#r${i}`;
   });
-  const clauses = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''];
+  const clauses = [
+    sets.length ? `SET ${sets.join(', ')}` : '',
+    removes.length ? `REMOVE ${removes.join(', ')}` : '',
+  ];
   return {
     UpdateExpression: clauses.filter(Boolean).join(' '),
     ExpressionAttributeNames: names,
