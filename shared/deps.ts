@@ -26,6 +26,7 @@ import { StaticClientSecret } from './secrets/static-client-secret.js';
 import { ConnectionStore } from './store/connection-store.js';
 import { createDynamoClient } from './store/dynamo-client.js';
 import { OAuthStateStore } from './store/oauth-state-store.js';
+import { WebhookDeliveries } from './store/webhook-deliveries.js';
 import { TikTokOAuthClient } from './tiktok/oauth-client.js';
 import type { UserField } from './tiktok/scopes.js';
 import type { FetchLike } from './tiktok/tiktok-http.js';
@@ -46,6 +47,7 @@ export type ServiceDeps = {
   tiktokOAuth: TikTokOAuthClient;
   tiktokUserInfo: TikTokUserInfo;
   clientSecret: ClientSecretSource;
+  webhookDeliveries: WebhookDeliveries;
   events: ConnectionEvents;
   metrics: MetricSink;
   /** Where overflow refresh batches go; undefined = none (they wait for the next run). */
@@ -88,6 +90,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
     connections: new ConnectionStore({ db, tableName: config.tableName, cipher }),
+    webhookDeliveries: new WebhookDeliveries({ db, tableName: config.tableName }),
     tiktokOAuth: new TikTokOAuthClient({
       clientKey: config.tiktok.clientKey,
       clientSecret,

@@ -43,6 +43,20 @@ export const ROUTES: readonly RouteSpec[] = [
     functionName: 'ListConnectionsFunction',
     auth: 'jwt',
   },
+  {
+    method: 'DELETE',
+    path: '/tiktok/connections/{openId}',
+    entry: 'functions/connection-delete.ts',
+    functionName: 'DisconnectFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'POST',
+    path: '/webhooks/tiktok',
+    entry: 'functions/tiktok-webhook.ts',
+    functionName: 'TikTokWebhookFunction',
+    auth: 'none',
+  },
 ];
 
 /** Matches a request path against a route path with `{param}` segments. */

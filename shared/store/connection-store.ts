@@ -368,9 +368,18 @@ export class ConnectionStore {
     now: number;
     owner?: string;
     expectedVersion?: number;
+    /** Only from these statuses (e.g. a revocation does not touch a connection already disconnected). */
+    fromStatuses?: readonly ConnectionStatus[];
   }): Promise<ConnectionRecord | undefined> {
     const conditions = ['attribute_exists(pk)'];
     const conditionValues: Item = {};
+    if (input.fromStatuses) {
+      const placeholders = input.fromStatuses.map((status, i) => {
+        conditionValues[`:from${i}`] = str(status);
+        return `:from${i}`;
+      });
+      conditions.push(`#status IN (${placeholders.join(', ')})`);
+    }
     if (input.owner !== undefined) {
       conditions.push('leaseOwner = :owner');
       conditionValues[':owner'] = str(input.owner);
@@ -400,7 +409,10 @@ export class ConnectionStore {
             remove: [...TOKEN_ATTRIBUTES, ...SCHEDULE_ATTRIBUTES, ...LEASE_ATTRIBUTES],
             bumpVersion: true,
             conditionValues,
-            conditionNames: input.expectedVersion === undefined ? {} : { '#v': 'version' },
+            conditionNames: {
+              ...(input.expectedVersion === undefined ? {} : { '#v': 'version' }),
+              ...(input.fromStatuses ? { '#status': 'status' } : {}),
+            },
           }),
           ConditionExpression: conditions.join(' AND '),
           ReturnValues: 'ALL_OLD',

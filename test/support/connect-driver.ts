@@ -80,3 +80,13 @@ export function outcomeOf(answer: HttpAnswer): { tiktok: string | null; reason: 
   const url = new URL(answer.headers.location as string);
   return { tiktok: url.searchParams.get('tiktok'), reason: url.searchParams.get('reason'), url };
 }
+
+/** Connects one emulator account for an app user through the real handlers; returns its open_id. */
+export async function connectAccount(service: TestService, appUser: string, userIndex = 0): Promise<string> {
+  const driver = connectDriver(service);
+  const { authorizeUrl, cookies } = await driver.begin({ sub: appUser });
+  const consent = driver.consent(authorizeUrl, { userIndex });
+  const answer = await driver.callback(consent.query, cookies);
+  expect(outcomeOf(answer).tiktok).toBe('connected');
+  return consent.user.openId;
+}

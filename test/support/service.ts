@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startTikTokEmulator, type TikTokEmulator } from '../../local/tiktok-emulator/index.js';
 import { loadConfig } from '../../shared/config.js';
 import { createDeps, type DepsOverrides, type ServiceDeps } from '../../shared/deps.js';
+import { LoggedConnectionEvents } from '../../shared/events/connection-events.js';
 import { Logger } from '../../shared/log.js';
 import { createTestTable } from './dynamodb.js';
 
@@ -14,6 +15,10 @@ export const APP_ORIGIN = 'https://app.example.test';
 
 export type TestService = {
   deps: ServiceDeps;
+  /** Connection events published (the local stand-in for the EventBridge bus). */
+  events: LoggedConnectionEvents;
+  /** EMF metric lines. */
+  metricLines: string[];
   emulator: TikTokEmulator;
   tableName: string;
   /** Every log line the service wrote. */
@@ -52,9 +57,14 @@ export async function startTestService(
     TOKEN_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'tc-')), 'token-key.json'),
     ...options.env,
   });
+  const logger = new Logger({ sink: (line) => logs.push(line), level: 'debug' });
+  const events = new LoggedConnectionEvents(logger);
+  const metricLines: string[] = [];
   const deps = createDeps(config, {
-    logger: new Logger({ sink: (line) => logs.push(line), level: 'debug' }),
+    logger,
+    events,
+    metrics: (line) => metricLines.push(line),
     ...options.overrides,
   });
-  return { deps, emulator, tableName, logs, close: () => emulator.close() };
+  return { deps, events, metricLines, emulator, tableName, logs, close: () => emulator.close() };
 }
