@@ -89,7 +89,12 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     refreshQueue: overrides.refreshQueue ?? refreshQueueFor(config),
     checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
-    connections: new ConnectionStore({ db, tableName: config.tableName, cipher }),
+    connections: new ConnectionStore({
+      db,
+      tableName: config.tableName,
+      cipher,
+      refreshAheadMs: config.refresh.aheadMs,
+    }),
     webhookDeliveries: new WebhookDeliveries({ db, tableName: config.tableName }),
     tiktokOAuth: new TikTokOAuthClient({
       clientKey: config.tiktok.clientKey,

@@ -36,6 +36,10 @@ export async function getFreshAccessToken(
     const outcome = await refreshConnection(deps, {
       key,
       owner,
+      stale: {
+        accessExpiresBefore: deps.now() + ON_DEMAND_SKEW_MS,
+        orVersion: forced ? usable.version : undefined,
+      },
       deadline: deps.now() + deps.config.tiktok.httpTimeoutMs * 2 + 5000,
     });
     switch (outcome.kind) {

@@ -27,6 +27,8 @@ export type RefreshRequest = {
   owner: string;
   /** Scheduled work passes the horizon it queried with: a connection refreshed since is not taken again. */
   dueBefore?: number;
+  /** On-demand work: refresh only if the token is still stale (nobody refreshed since it was read). */
+  stale?: { accessExpiresBefore: number; orVersion?: number | undefined };
   /** No TikTok call is started unless it can finish (HTTP timeout + the write) before this instant. */
   deadline: number;
 };
@@ -50,6 +52,7 @@ export async function refreshConnection(deps: ServiceDeps, request: RefreshReque
     now: startedAt,
     leaseMs: config.refresh.leaseMs,
     dueBefore: request.dueBefore,
+    stale: request.stale,
   });
   if (!record) return { kind: 'skipped' };
   const log = deps.logger.child({

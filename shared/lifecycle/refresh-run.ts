@@ -41,7 +41,7 @@ export async function runScheduledRefresh(
 ): Promise<RefreshRunReport> {
   const startedAt = deps.now();
   const runId = options.runId ?? `run-${randomUUID()}`;
-  const dueBefore = startedAt + deps.config.refresh.aheadMs;
+  const dueBefore = startedAt;
   const { maxInline, batchSize } = deps.config.refresh;
   const queue = options.handToQueue === false ? undefined : deps.refreshQueue;
   const inlineLimit = queue ? maxInline : Number.POSITIVE_INFINITY;
@@ -83,7 +83,7 @@ export async function refreshBatch(
   const startedAt = deps.now();
   const report = await refreshMany(deps, batch.connections, {
     owner: options.owner ?? `worker-${randomUUID()}`,
-    dueBefore: startedAt + deps.config.refresh.aheadMs,
+    dueBefore: startedAt,
     deadline: options.deadline,
   });
   const result = { ...report, leftOver: batch.connections.length - report.attempted };

@@ -84,10 +84,18 @@ export class ConnectionStore {
   readonly #tableName: string;
   readonly #cipher: TokenCipher;
 
-  constructor(options: { db: DynamoDBClient; tableName: string; cipher: TokenCipher }) {
+  readonly #refreshAheadMs: number;
+
+  constructor(options: {
+    db: DynamoDBClient;
+    tableName: string;
+    cipher: TokenCipher;
+    refreshAheadMs: number;
+  }) {
     this.#db = options.db;
     this.#tableName = options.tableName;
     this.#cipher = options.cipher;
+    this.#refreshAheadMs = options.refreshAheadMs;
   }
 
   /**
@@ -233,6 +241,8 @@ export class ConnectionStore {
     now: number;
     leaseMs: number;
     dueBefore?: number;
+    /** On demand: only if the access token still expires before this instant, or the version is still this one. */
+    stale?: { accessExpiresBefore: number; orVersion?: number | undefined };
   }): Promise<ConnectionRecord | undefined> {
     const conditions = [
       'attribute_exists(pk)',
@@ -244,9 +254,21 @@ export class ConnectionStore {
       ':failing': str('refresh_failing'),
       ':now': num(input.now),
     };
+    const conditionNames: Record<string, string> = { '#status': 'status' };
     if (input.dueBefore !== undefined) {
       conditions.push('refreshDueAt <= :dueBefore');
       conditionValues[':dueBefore'] = num(input.dueBefore);
+    }
+    if (input.stale) {
+      // Someone may have refreshed between our read and this lease: then there is nothing left to do.
+      conditionValues[':expiresBefore'] = num(input.stale.accessExpiresBefore);
+      if (input.stale.orVersion === undefined) {
+        conditions.push('accessExpiresAt < :expiresBefore');
+      } else {
+        conditions.push('(accessExpiresAt < :expiresBefore OR #v = :staleVersion)');
+        conditionValues[':staleVersion'] = num(input.stale.orVersion);
+        conditionNames['#v'] = 'version';
+      }
     }
     try {
       const result = await this.#db.send(
@@ -256,7 +278,7 @@ export class ConnectionStore {
           ...updateExpression({
             set: { leaseOwner: str(input.owner), leaseExpiresAt: num(input.now + input.leaseMs) },
             conditionValues,
-            conditionNames: { '#status': 'status' },
+            conditionNames,
           }),
           ConditionExpression: conditions.join(' AND '),
           ReturnValues: 'ALL_OLD',
@@ -441,7 +463,7 @@ export class ConnectionStore {
       accessToken: grant.accessToken,
       refreshToken: grant.refreshToken,
     });
-    const schedule = refreshScheduleFields(key, grant.accessExpiresAt, now);
+    const schedule = refreshScheduleFields(key, grant.accessExpiresAt, now, this.#refreshAheadMs);
     return {
       accessToken: bin(sealed.accessToken),
       refreshToken: bin(sealed.refreshToken),
