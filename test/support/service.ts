@@ -15,6 +15,8 @@ export const APP_ORIGIN = 'https://app.example.test';
 
 export type TestService = {
   deps: ServiceDeps;
+  /** The environment the service was configured from (a Lambda's environment). */
+  env: Record<string, string>;
   /** Connection events published (the local stand-in for the EventBridge bus). */
   events: LoggedConnectionEvents;
   /** EMF metric lines. */
@@ -43,7 +45,7 @@ export async function startTestService(
     pkceEncoding: options.emulatorPkce ?? 'hex',
   });
   const logs: string[] = [];
-  const config = loadConfig({
+  const env: Record<string, string> = {
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: (await import('./dynamodb.js')).dynamodbEndpoint(),
     TIKTOK_CLIENT_KEY: CLIENT_KEY,
@@ -56,7 +58,8 @@ export async function startTestService(
     DEFAULT_RETURN_URL: `${APP_ORIGIN}/settings/tiktok`,
     TOKEN_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'tc-')), 'token-key.json'),
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   const logger = new Logger({ sink: (line) => logs.push(line), level: 'debug' });
   const events = new LoggedConnectionEvents(logger);
   const metricLines: string[] = [];
@@ -66,5 +69,5 @@ export async function startTestService(
     metrics: (line) => metricLines.push(line),
     ...options.overrides,
   });
-  return { deps, events, metricLines, emulator, tableName, logs, close: () => emulator.close() };
+  return { deps, env, events, metricLines, emulator, tableName, logs, close: () => emulator.close() };
 }
