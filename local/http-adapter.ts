@@ -81,8 +81,8 @@ export function writeApiResult(response: ServerResponse, result: APIGatewayProxy
   response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
-export function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + 15_000;
+export function lambdaContext(functionName: string, timeoutMs = 15_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

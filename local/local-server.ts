@@ -38,6 +38,8 @@ const DEMO_FILES: Record<string, string> = {
 export function localRequestListener(options: {
   rootDir: string;
   issuer: LocalJwtIssuer;
+  /** One refresh pass now (POST /dev/refresh, used by `npm run refresh`). */
+  runRefresh: () => Promise<unknown>;
 }): (request: IncomingMessage, response: ServerResponse) => void {
   const handlers = new Map<string, Promise<LambdaHandler>>();
   const loadHandler = (entry: string) => {
@@ -70,6 +72,9 @@ export function localRequestListener(options: {
         return writeJson(response, 400, { message: 'sub must be 1–128 characters of A-Z a-z 0-9 . _ @ -' });
       }
       return writeJson(response, 200, { token: await options.issuer.issue(sub) });
+    }
+    if (method === 'POST' && url.pathname === '/dev/refresh') {
+      return writeJson(response, 200, await options.runRefresh());
     }
     const demoFile = method === 'GET' ? DEMO_FILES[url.pathname] : undefined;
     if (demoFile) return serveFile(response, join(options.rootDir, 'local', 'demo', demoFile));

@@ -1,9 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
 import { loadConfig } from '../shared/config.js';
+import type { RefreshRunReport } from '../shared/lifecycle/refresh-run.js';
 import { createDynamoClient } from '../shared/store/dynamo-client.js';
 import { ensureTable } from '../shared/store/ensure-table.js';
 import { type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
+import { lambdaContext } from './http-adapter.js';
 import { LocalJwtIssuer } from './local-authorizer.js';
 import { localRequestListener } from './local-server.js';
 import { startTikTokEmulator, type TikTokEmulator } from './tiktok-emulator/index.js';
@@ -16,6 +20,8 @@ export type LocalStack = {
   emulator: TikTokEmulator | undefined;
   /** The environment the handler modules were given (what a Lambda's environment would hold). */
   env: Record<string, string>;
+  /** 0 = the schedule is off. */
+  refreshIntervalSeconds: number;
   close(): Promise<void>;
 };
 
@@ -69,6 +75,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clientKey: EMULATOR_CLIENT_KEY,
         clientSecret: EMULATOR_CLIENT_SECRET,
         pkceEncoding: env.TIKTOK_PKCE_ENCODING === 'base64url' ? 'base64url' : 'hex',
+        // Short-lived tokens make the refresher visible by hand (e.g. 60 s access tokens).
+        ...positiveSeconds('accessTokenTtlSeconds', env.TIKTOK_EMULATOR_ACCESS_TTL_SECONDS),
+        ...positiveSeconds('refreshTokenTtlSeconds', env.TIKTOK_EMULATOR_REFRESH_TTL_SECONDS),
       });
       closers.push(() => (emulator as TikTokEmulator).close());
       tiktokEnv.TIKTOK_CLIENT_KEY = EMULATOR_CLIENT_KEY;
@@ -100,12 +109,58 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       issuer: `${baseUrl}/dev`,
       keyFile: dataDir ? join(dataDir, 'jwt-key.json') : undefined,
     });
-    server.on('request', localRequestListener({ rootDir: options.rootDir, issuer }));
-    return { url: baseUrl, emulator, env: handlerEnv, close };
+    const refresher = createLocalRefresher(options.rootDir, log);
+    server.on(
+      'request',
+      localRequestListener({ rootDir: options.rootDir, issuer, runRefresh: refresher.runOnce }),
+    );
+    const intervalSeconds = Number(env.REFRESH_INTERVAL_SECONDS ?? 60);
+    if (intervalSeconds > 0) {
+      const timer = setInterval(
+        () => void refresher.runOnce().catch(() => undefined),
+        intervalSeconds * 1000,
+      );
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+    }
+    return { url: baseUrl, emulator, env: handlerEnv, refreshIntervalSeconds: intervalSeconds, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * The local stand-in for the EventBridge schedule: it invokes the very handler module the scheduled Lambda runs,
+ * one pass at a time (a pass still running when the next tick comes is not doubled).
+ */
+function createLocalRefresher(rootDir: string, log: (line: string) => void) {
+  let running: Promise<unknown> | undefined;
+  const runOnce = async (): Promise<unknown> => {
+    if (running) return running;
+    running = (async () => {
+      const module = (await import(pathToFileURL(join(rootDir, 'functions/refresh-scheduled.ts')).href)) as {
+        handler: (event: unknown, context: Context) => Promise<RefreshRunReport>;
+      };
+      const context = lambdaContext('RefresherFunction', 5 * 60_000);
+      const report = await module.handler({ source: 'local.schedule' }, context);
+      if (report.due > 0) {
+        log(
+          `refresh pass: ${report.due} due, ${report.refreshed} refreshed, ${report.retryLater} retrying, ${report.reauthRequired} need re-auth`,
+        );
+      }
+      return report;
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  return { runOnce };
+}
+
+function positiveSeconds<K extends string>(name: K, value: string | undefined): Partial<Record<K, number>> {
+  const seconds = Number(value);
+  return value && Number.isInteger(seconds) && seconds > 0 ? ({ [name]: seconds } as Record<K, number>) : {};
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

@@ -12,7 +12,14 @@ beforeAll(async () => {
   stack = await startLocalStack({
     rootDir: resolve(import.meta.dirname, '../..'),
     dataDir: mkdtempSync(join(tmpdir(), 'tc-local-')),
-    env: { PORT: '0', DYNAMODB_ENDPOINT: dynamodbEndpoint(), TABLE_NAME: `local-${randomUUID()}` },
+    env: {
+      PORT: '0',
+      DYNAMODB_ENDPOINT: dynamodbEndpoint(),
+      TABLE_NAME: `local-${randomUUID()}`,
+      // Minute-long tokens: due for refresh at once (the refresh-ahead window is 30 minutes).
+      TIKTOK_EMULATOR_ACCESS_TTL_SECONDS: '60',
+      REFRESH_INTERVAL_SECONDS: '0',
+    },
   });
 });
 afterAll(async () => {
@@ -98,6 +105,17 @@ describe('npm start: the local stack', () => {
     expect(connections[0].displayName).toBe(stack.emulator?.users[0]?.displayName);
     expect(connections[0].avatarUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/avatars\//);
     expect(JSON.stringify(connections)).not.toMatch(/act\.|rft\./);
+  });
+
+  it('runs a refresh pass on demand (npm run refresh) through the scheduled handler module', async () => {
+    const first = await (await fetch(`${stack.url}/dev/refresh`, { method: 'POST' })).json();
+    expect(first.due).toBe(1);
+    expect(first.refreshed).toBe(1);
+    const { token } = await (await fetch(`${stack.url}/dev/token?sub=local-e2e`)).json();
+    const { connections } = await (
+      await fetch(`${stack.url}/tiktok/connections`, { headers: { authorization: `Bearer ${token}` } })
+    ).json();
+    expect(connections[0].status).toBe('active');
   });
 
   it('serves the demo page and refuses tokens from elsewhere', async () => {
