@@ -19,6 +19,17 @@
  *   tracing               true: X-Ray active tracing on the functions. Default false.
  *   stackName             Default TikTokConnect. One account can hold several (e.g. TikTokConnect-staging).
  *
+ * Token refresh and its alarms (all optional):
+ *   refreshScheduleMinutes        Minutes between scheduled refresh runs. Default 10.
+ *   refreshAheadMinutes           Refresh this long before the access token expires. Default 30; must exceed
+ *                                 refreshScheduleMinutes.
+ *   refreshConcurrency            Connections one Lambda refreshes at a time. Default 8.
+ *   refreshMaxInline              Connections a run refreshes itself before queueing the rest. Default 400.
+ *   refreshWorkerConcurrency      Most queue workers at once, 2 to 1000. Default 10.
+ *   publishRefreshedEvents        true: publish tiktok.connection.refreshed too. Default false.
+ *   terminalFailureAlarmThreshold Terminal refresh failures per hour that raise the alarm. Default 10.
+ *   alarmEmail                    Email address that receives the alarms (confirm the SNS subscription).
+ *
  * A deploy with a setting still missing shows a warning; `cdk deploy --strict` refuses it.
  * The client secret is not configuration: it lives in Secrets Manager (see the ClientSecretName output).
  */
@@ -45,6 +56,14 @@ new TikTokConnectStack(app, stackName, {
   scopes: context.list('scopes'),
   pkceEncoding: context.string('pkceEncoding') as PkceEncoding | undefined,
   tracing: context.boolean('tracing'),
+  refreshScheduleMinutes: context.number('refreshScheduleMinutes'),
+  refreshAheadMinutes: context.number('refreshAheadMinutes'),
+  refreshConcurrency: context.number('refreshConcurrency'),
+  refreshMaxInline: context.number('refreshMaxInline'),
+  refreshWorkerConcurrency: context.number('refreshWorkerConcurrency'),
+  publishRefreshedEvents: context.boolean('publishRefreshedEvents'),
+  terminalFailureAlarmThreshold: context.number('terminalFailureAlarmThreshold'),
+  alarmEmail: context.string('alarmEmail'),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -77,6 +96,15 @@ function contextReader(node: Node) {
       if (value === undefined || typeof value === 'boolean') return value;
       if (value === 'true' || value === 'false') return value === 'true';
       throw new Error(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
+    },
+    /** Whether it is a whole number in range is for `resolveSettings` to say. */
+    number(key: string): number | undefined {
+      const value = raw(key);
+      if (value === undefined || typeof value === 'number') return value;
+      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
+        return Number(value);
+      }
+      throw new Error(`context ${key} must be a number, got ${JSON.stringify(value)}`);
     },
   };
 }

@@ -12,6 +12,9 @@ export interface ConnectionsTableProps {
 /** Item-level DynamoDB actions a function can be granted on the table. */
 export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
+/** The table's global secondary indexes, by name. */
+export type TableIndex = typeof DUE_INDEX.name | typeof OPEN_ID_INDEX.name;
+
 const READ_ONLY_ACTIONS: ReadonlySet<ItemAction> = new Set(['GetItem', 'ConditionCheckItem']);
 
 /**
@@ -51,21 +54,38 @@ export class ConnectionsTable extends Table {
 
   /**
    * Exactly these actions on the base table (no index access, no Scan), plus what DynamoDB needs of the
-   * table's KMS key on the caller's behalf, and only through DynamoDB (`kms:ViaService`).
+   * table's KMS key on the caller's behalf.
    * A TransactWriteItems call is authorised per item, by the action of each item (Put, Update, Delete...).
    */
   grantItemActions(grantee: IGrantable, ...actions: ItemAction[]): Grant {
-    const writes = actions.some((action) => !READ_ONLY_ACTIONS.has(action));
+    this.#grantKeyThroughDynamoDb(
+      grantee,
+      actions.some((action) => !READ_ONLY_ACTIONS.has(action)),
+    );
+    return Grant.addToPrincipal({
+      grantee,
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resourceArns: [this.tableArn],
+    });
+  }
+
+  /** Query on one index only, or on the base table when no index is named. Never Scan. */
+  grantQuery(grantee: IGrantable, index?: TableIndex): Grant {
+    this.#grantKeyThroughDynamoDb(grantee, false);
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [index === undefined ? this.tableArn : `${this.tableArn}/index/${index}`],
+    });
+  }
+
+  /** The table's key, for DynamoDB to use on the caller's behalf, and only through it (`kms:ViaService`). */
+  #grantKeyThroughDynamoDb(grantee: IGrantable, writes: boolean): void {
     Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [])],
       resourceArns: [this.#key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
-    });
-    return Grant.addToPrincipal({
-      grantee,
-      actions: actions.map((action) => `dynamodb:${action}`),
-      resourceArns: [this.tableArn],
     });
   }
 }

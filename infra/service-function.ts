@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 export interface ServiceFunctionProps {
   /** Directory holding `package-lock.json` and `functions/`. */
   readonly projectRoot: string;
-  /** File name under `functions/` without `.ts`, e.g. `auth-start`; it exports `handler`. */
+  /** The entry module's path from `projectRoot`, as `ROUTES` gives it: `functions/auth-start.ts`. */
   readonly entry: string;
   readonly description: string;
   readonly environment: Readonly<Record<string, string>>;
@@ -52,7 +52,7 @@ export class ServiceFunction extends Construct implements IGrantable {
 
     this.lambda = new NodejsFunction(this, 'Function', {
       description: props.description,
-      entry: join(props.projectRoot, 'functions', `${props.entry}.ts`),
+      entry: join(props.projectRoot, props.entry),
       projectRoot: props.projectRoot,
       depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
       handler: 'handler',

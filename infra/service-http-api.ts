@@ -2,7 +2,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   ApiMapping,
-  CorsHttpMethod,
+  type CorsHttpMethod,
   DomainName,
   HttpApi,
   type HttpMethod,
@@ -22,6 +22,8 @@ import { Construct } from 'constructs';
 export interface ServiceHttpApiProps {
   /** Browser origins allowed to call the API with credentials (the frontend's). */
   readonly corsOrigins: readonly string[];
+  /** Methods the frontend calls cross-origin (a DELETE with a bearer token needs a preflight). */
+  readonly corsMethods: readonly CorsHttpMethod[];
   readonly jwt: { readonly issuer: string; readonly audience: readonly string[] };
   readonly customDomain: { readonly domainName: string; readonly certificateArn: string } | undefined;
   readonly logRetention: RetentionDays;
@@ -59,8 +61,10 @@ export class ServiceHttpApi extends Construct {
       }),
       corsPreflight: {
         allowOrigins: [...props.corsOrigins],
-        allowMethods: [CorsHttpMethod.GET],
+        allowMethods: [...props.corsMethods],
         allowHeaders: ['authorization', 'content-type'],
+        // A 429 says when to come back; the frontend's script may read it.
+        exposeHeaders: ['retry-after'],
         allowCredentials: true,
         maxAge: Duration.hours(1),
       },

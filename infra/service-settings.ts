@@ -36,6 +36,22 @@ export interface ServiceSettings {
   readonly scopes?: readonly string[];
   /** TikTok's web flow expects a hex SHA-256 code challenge, unlike RFC 7636's base64url. */
   readonly pkceEncoding?: PkceEncoding;
+  /** Minutes between scheduled refresh runs. @default 10 */
+  readonly refreshScheduleMinutes?: number;
+  /** Refresh a connection this many minutes before its access token expires. @default 30 */
+  readonly refreshAheadMinutes?: number;
+  /** Connections one Lambda refreshes at a time. @default 8 */
+  readonly refreshConcurrency?: number;
+  /** Connections a scheduled run refreshes itself before it queues the rest for workers. @default 400 */
+  readonly refreshMaxInline?: number;
+  /** Most refresh workers running at once (SQS allows 2 to 1000). @default 10 */
+  readonly refreshWorkerConcurrency?: number;
+  /** Also publish `tiktok.connection.refreshed`, one per refresh: every connection, daily. @default false */
+  readonly publishRefreshedEvents?: boolean;
+  /** Terminal refresh failures (user must reconnect) in one hour above which the alarm fires. @default 10 */
+  readonly terminalFailureAlarmThreshold?: number;
+  /** Where alarm notifications go (an SNS email subscription). @default no notifications */
+  readonly alarmEmail?: string;
 }
 
 export interface ResolvedSettings {
@@ -48,6 +64,15 @@ export interface ResolvedSettings {
   readonly jwt: { readonly issuer: string; readonly audience: readonly string[] };
   readonly scopes: readonly string[];
   readonly pkceEncoding: PkceEncoding;
+  readonly refresh: {
+    readonly scheduleMinutes: number;
+    readonly aheadMinutes: number;
+    readonly concurrency: number;
+    readonly maxInline: number;
+    readonly workerConcurrency: number;
+    readonly publishRefreshedEvents: boolean;
+  };
+  readonly alarms: { readonly terminalFailureThreshold: number; readonly email: string | undefined };
   /** Settings left at a placeholder: synth works, a deployment would not. */
   readonly missing: readonly (keyof ServiceSettings)[];
 }
@@ -110,6 +135,37 @@ export function resolveSettings(settings: ServiceSettings): ResolvedSettings {
     throw new SettingsError(`pkceEncoding must be hex or base64url, got ${String(pkceEncoding)}`);
   }
 
+  const refresh = {
+    scheduleMinutes: integer('refreshScheduleMinutes', settings.refreshScheduleMinutes, 10, {
+      min: 1,
+      max: 1440,
+    }),
+    aheadMinutes: integer('refreshAheadMinutes', settings.refreshAheadMinutes, 30, { min: 1, max: 1440 }),
+    concurrency: integer('refreshConcurrency', settings.refreshConcurrency, 8, { min: 1, max: 64 }),
+    maxInline: integer('refreshMaxInline', settings.refreshMaxInline, 400, { min: 1 }),
+    // SQS event sources take a maximum concurrency of 2 to 1000.
+    workerConcurrency: integer('refreshWorkerConcurrency', settings.refreshWorkerConcurrency, 10, {
+      min: 2,
+      max: 1000,
+    }),
+    publishRefreshedEvents: settings.publishRefreshedEvents ?? false,
+  };
+  if (refresh.aheadMinutes <= refresh.scheduleMinutes) {
+    throw new SettingsError(
+      `refreshAheadMinutes (${refresh.aheadMinutes}) must exceed refreshScheduleMinutes ` +
+        `(${refresh.scheduleMinutes}), or a token can expire between two runs`,
+    );
+  }
+  const alarms = {
+    terminalFailureThreshold: integer(
+      'terminalFailureAlarmThreshold',
+      settings.terminalFailureAlarmThreshold,
+      10,
+      { min: 0 },
+    ),
+    email: settings.alarmEmail === undefined ? undefined : emailAddress('alarmEmail', settings.alarmEmail),
+  };
+
   return {
     tiktokClientKey,
     customDomain,
@@ -119,8 +175,33 @@ export function resolveSettings(settings: ServiceSettings): ResolvedSettings {
     jwt: { issuer, audience },
     scopes,
     pkceEncoding,
+    refresh,
+    alarms,
     missing,
   };
+}
+
+function integer(
+  key: string,
+  value: number | undefined,
+  fallback: number,
+  range: { min: number; max?: number },
+): number {
+  const resolved = value ?? fallback;
+  const max = range.max ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isInteger(resolved) || resolved < range.min || resolved > max) {
+    const bounds = range.max === undefined ? `at least ${range.min}` : `from ${range.min} to ${range.max}`;
+    throw new SettingsError(`${key} must be a whole number ${bounds}, got ${JSON.stringify(value)}`);
+  }
+  return resolved;
+}
+
+function emailAddress(key: string, value: string): string {
+  const address = value.trim();
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
+    throw new SettingsError(`${key} must be an email address, got ${JSON.stringify(value)}`);
+  }
+  return address;
 }
 
 function nonEmpty(key: string, value: string): string {

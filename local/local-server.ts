@@ -7,6 +7,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { loadConfig } from '../shared/config.js';
+import { corsPreflightHeaders, corsResponseHeaders } from '../shared/http/cors.js';
 import { matchRoute, ROUTES } from '../shared/http/route-table.js';
 import { lambdaContext, toApiEvent, writeApiResult } from './http-adapter.js';
 import type { LocalJwtIssuer } from './local-authorizer.js';
@@ -21,6 +23,7 @@ const STATIC_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.png': 'image/png',
+  '.json': 'application/json; charset=utf-8',
 };
 
 /** Demo files served under /platforms/: the connect page a platform would build. */
@@ -32,15 +35,23 @@ const DEMO_FILES: Record<string, string> = {
 
 /**
  * The local stand-in for API Gateway: each request becomes an HTTP API v2 event for the very handler module the
- * Lambda runs; JWT routes get the same check the HTTP API authorizer makes. Local-only extras: /dev/token and
- * the demo page.
+ * Lambda runs; JWT routes get the same check the HTTP API authorizer makes, and CORS is answered as the HTTP
+ * API's CORS configuration does. Local-only extras: /dev/token, /openapi.json and the demo page.
  */
 export function localRequestListener(options: {
   rootDir: string;
   issuer: LocalJwtIssuer;
   /** One refresh pass now (POST /dev/refresh, used by `npm run refresh`). */
   runRefresh: () => Promise<unknown>;
+  /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
+  corsOrigins?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
+  let corsOrigins = options.corsOrigins;
+  // Read on first use: the local stack puts the handlers' environment in place before requests arrive.
+  const allowedOrigins = () => {
+    corsOrigins ??= loadConfig().cors.allowedOrigins;
+    return corsOrigins;
+  };
   const handlers = new Map<string, Promise<LambdaHandler>>();
   const loadHandler = (entry: string) => {
     let handler = handlers.get(entry);
@@ -64,6 +75,15 @@ export function localRequestListener(options: {
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
+    const origin = request.headers.origin;
+    if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
+      response.writeHead(204, corsPreflightHeaders(origin, allowedOrigins()));
+      response.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(corsResponseHeaders(origin, allowedOrigins()))) {
+      response.setHeader(name, value);
+    }
 
     if (method === 'GET' && url.pathname === '/') return redirectTo(response, '/platforms/connect');
     if (method === 'GET' && url.pathname === '/dev/token') {
@@ -75,6 +95,9 @@ export function localRequestListener(options: {
     }
     if (method === 'POST' && url.pathname === '/dev/refresh') {
       return writeJson(response, 200, await options.runRefresh());
+    }
+    if (method === 'GET' && url.pathname === '/openapi.json') {
+      return serveFile(response, join(options.rootDir, 'openapi.json'));
     }
     const demoFile = method === 'GET' ? DEMO_FILES[url.pathname] : undefined;
     if (demoFile) return serveFile(response, join(options.rootDir, 'local', 'demo', demoFile));

@@ -30,6 +30,7 @@ const origin = v.pipe(
 );
 
 const positiveInt = v.pipe(v.string(), v.transform(Number), v.number(), v.integer(), v.minValue(1));
+const nonNegativeInt = v.pipe(v.string(), v.transform(Number), v.number(), v.integer(), v.minValue(0));
 
 const EnvSchema = v.object({
   TABLE_NAME: v.optional(v.pipe(v.string(), v.minLength(3)), 'tiktok-connect'),
@@ -46,9 +47,15 @@ const EnvSchema = v.object({
   TIKTOK_AUTHORIZE_URL: v.optional(httpUrl, TIKTOK_AUTHORIZE_URL),
   TIKTOK_API_BASE_URL: v.optional(httpUrl, TIKTOK_API_BASE_URL),
   TIKTOK_HTTP_TIMEOUT_MS: v.optional(positiveInt, '8000'),
+  /** App-wide budget per Display API endpoint, shared by every Lambda (TikTok's default is 600 a minute). */
+  TIKTOK_RATE_LIMIT_PER_MINUTE: v.optional(positiveInt, '600'),
+  /** How long a profile or video page is served from the table instead of TikTok; 0 = no cache. */
+  DISPLAY_CACHE_SECONDS: v.optional(nonNegativeInt, '0'),
 
   ALLOWED_RETURN_ORIGINS: v.optional(v.pipe(commaList, v.array(origin)), ''),
   DEFAULT_RETURN_URL: v.optional(httpUrl, 'http://localhost:3001/platforms/connect'),
+  /** Browser origins that may call the API; unset = the allowed return origins. */
+  CORS_ALLOWED_ORIGINS: v.optional(v.pipe(commaList, v.array(origin))),
 
   /** AWS: KMS key for envelope encryption of tokens. Local: a key file instead. */
   TOKEN_KMS_KEY_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -84,8 +91,12 @@ export type Config = {
     authorizeUrl: string;
     apiBaseUrl: string;
     httpTimeoutMs: number;
+    /** Requests per minute per Display API endpoint, for the whole app. */
+    rateLimitPerMinute: number;
   };
   returnUrls: { allowedOrigins: string[]; defaultUrl: string };
+  cors: { allowedOrigins: string[] };
+  display: { cacheSeconds: number };
   tokenKey: { kmsKeyId: string } | { keyFile: string };
   /** Cookies get `Secure` and the `__Host-` prefix when the service is reached over https. */
   secureCookies: boolean;
@@ -117,6 +128,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const defaultReturnOrigin = new URL(e.DEFAULT_RETURN_URL).origin;
+  // The default return URL's own origin is always allowed.
+  const allowedReturnOrigins = [...new Set([defaultReturnOrigin, ...e.ALLOWED_RETURN_ORIGINS])];
   return {
     tableName: e.TABLE_NAME,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
@@ -132,12 +145,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       authorizeUrl: e.TIKTOK_AUTHORIZE_URL,
       apiBaseUrl: e.TIKTOK_API_BASE_URL.replace(/\/+$/, ''),
       httpTimeoutMs: e.TIKTOK_HTTP_TIMEOUT_MS,
+      rateLimitPerMinute: e.TIKTOK_RATE_LIMIT_PER_MINUTE,
     },
-    returnUrls: {
-      // The default return URL's own origin is always allowed.
-      allowedOrigins: [...new Set([defaultReturnOrigin, ...e.ALLOWED_RETURN_ORIGINS])],
-      defaultUrl: e.DEFAULT_RETURN_URL,
-    },
+    returnUrls: { allowedOrigins: allowedReturnOrigins, defaultUrl: e.DEFAULT_RETURN_URL },
+    cors: { allowedOrigins: e.CORS_ALLOWED_ORIGINS ?? allowedReturnOrigins },
+    display: { cacheSeconds: e.DISPLAY_CACHE_SECONDS },
     tokenKey: e.TOKEN_KMS_KEY_ID ? { kmsKeyId: e.TOKEN_KMS_KEY_ID } : { keyFile: e.TOKEN_KEY_FILE },
     secureCookies: e.TIKTOK_REDIRECT_URI.startsWith('https:'),
     events: { busName: e.EVENT_BUS_NAME, publishRefreshed: e.PUBLISH_REFRESHED_EVENTS === 'true' },

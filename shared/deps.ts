@@ -26,16 +26,30 @@ import { StaticClientSecret } from './secrets/static-client-secret.js';
 import { ConnectionStore } from './store/connection-store.js';
 import { createDynamoClient } from './store/dynamo-client.js';
 import { OAuthStateStore } from './store/oauth-state-store.js';
+import { RateBudget } from './store/rate-budget.js';
+import { ResponseCache } from './store/response-cache.js';
 import { WebhookDeliveries } from './store/webhook-deliveries.js';
 import { TikTokOAuthClient } from './tiktok/oauth-client.js';
 import type { UserField } from './tiktok/scopes.js';
 import type { FetchLike } from './tiktok/tiktok-http.js';
 import { fetchUserInfo, type TikTokProfile } from './tiktok/user-info.js';
+import { listVideos, queryVideos, type TikTokVideo, type TikTokVideoPage } from './tiktok/videos.js';
 
 export type TikTokUserInfo = (
   accessToken: Redacted,
   fields: readonly UserField[],
 ) => Promise<{ profile: TikTokProfile; logId: string | undefined }>;
+
+export type TikTokVideos = {
+  list(
+    accessToken: Redacted,
+    page: { maxCount: number; cursor?: number | undefined },
+  ): Promise<{ page: TikTokVideoPage; logId: string | undefined }>;
+  query(
+    accessToken: Redacted,
+    ids: readonly string[],
+  ): Promise<{ videos: TikTokVideo[]; logId: string | undefined }>;
+};
 
 export type ServiceDeps = {
   config: Config;
@@ -46,6 +60,11 @@ export type ServiceDeps = {
   connections: ConnectionStore;
   tiktokOAuth: TikTokOAuthClient;
   tiktokUserInfo: TikTokUserInfo;
+  tiktokVideos: TikTokVideos;
+  /** App-wide request budget per TikTok endpoint, shared through the table. */
+  rateBudget: RateBudget;
+  /** Short cache of Display API answers (used when DISPLAY_CACHE_SECONDS > 0). */
+  responseCache: ResponseCache;
   clientSecret: ClientSecretSource;
   webhookDeliveries: WebhookDeliveries;
   events: ConnectionEvents;
@@ -106,6 +125,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     }),
     tiktokUserInfo: (accessToken, fields) =>
       fetchUserInfo({ apiBaseUrl, accessToken, fields, timeoutMs: httpTimeoutMs, fetch: overrides.fetch }),
+    tiktokVideos: {
+      list: (accessToken, page) =>
+        listVideos({ apiBaseUrl, accessToken, ...page, timeoutMs: httpTimeoutMs, fetch: overrides.fetch }),
+      query: (accessToken, ids) =>
+        queryVideos({ apiBaseUrl, accessToken, ids, timeoutMs: httpTimeoutMs, fetch: overrides.fetch }),
+    },
+    rateBudget: new RateBudget({ db, tableName: config.tableName }),
+    responseCache: new ResponseCache({ db, tableName: config.tableName }),
   };
 }
 

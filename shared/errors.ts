@@ -1,6 +1,6 @@
 /**
  * The service's errors: each has a stable `code` (what clients and logs key on) and the HTTP status it maps to.
- * Mapping to responses happens in one place (shared/http/error-response.ts).
+ * Mapping to responses happens in one place (shared/http/error-responses.ts).
  */
 export type ErrorCode =
   // client mistakes
@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'connection_not_found'
   | 'connection_reauth_required'
   | 'connection_busy'
+  | 'delivery_in_progress'
   | 'method_not_allowed'
   // the OAuth flow
   | 'state_missing'
@@ -22,6 +23,10 @@ export type ErrorCode =
   | 'access_denied'
   | 'authorization_failed'
   | 'scope_missing'
+  // the frontend API
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'rate_budget_exhausted'
   // TikTok
   | 'tiktok_invalid_grant'
   | 'tiktok_invalid_client'
@@ -45,12 +50,21 @@ export class AppError extends Error {
   readonly detail: string;
   /** Extra fields for the log line only (e.g. TikTok's log_id); never secrets. */
   readonly logFields: Record<string, unknown>;
+  /** Extra RFC 9457 members for the client (e.g. `missingScopes`); safe to show, never secrets. */
+  readonly problemFields: Record<string, unknown>;
+  /** For 429 and 503: when the client may try again (the `Retry-After` header). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     code: ErrorCode,
     status: number,
     detail: string,
-    options: { cause?: unknown; logFields?: Record<string, unknown> } = {},
+    options: {
+      cause?: unknown;
+      logFields?: Record<string, unknown>;
+      problemFields?: Record<string, unknown>;
+      retryAfterSeconds?: number;
+    } = {},
   ) {
     super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -58,6 +72,8 @@ export class AppError extends Error {
     this.status = status;
     this.detail = detail;
     this.logFields = options.logFields ?? {};
+    this.problemFields = options.problemFields ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

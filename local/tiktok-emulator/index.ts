@@ -41,6 +41,8 @@ export type TikTokEmulator = {
   issueCode(input: CodeRequest): string;
   /** Revoke every token of a user from TikTok's side (as if the user removed the app). */
   revokeUser(openId: string): void;
+  /** Every code, access token, refresh token and PKCE verifier the emulator issued or received. */
+  secretsSeen(): string[];
   close(): Promise<void>;
 };
 
@@ -91,6 +93,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     setOptions: (partial) => applyTunableOptions(settings, partial),
     issueCode: (input) => issueAuthorizationCode(ctx, input),
     revokeUser: (openId) => ctx.tokens.revokeUser(openId),
+    secretsSeen: () => [settings.clientSecret, ...ctx.tokens.secretsSeen()],
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
         closing.abort();

@@ -46,6 +46,7 @@ function redeemAuthorizationCode(ctx: EmulatorContext, form: FormFields, logId: 
       logId,
     );
   }
+  ctx.tokens.remember(form.get('code_verifier'));
   if (!codeVerifierMatches(form.get('code_verifier'), code.codeChallenge, ctx.settings.pkceEncoding)) {
     // What a base64url challenge gets from real TikTok where PKCE is checked (tiktok-api.md §2.2).
     return oauthError(400, 'invalid_request', 'Code verifier or code challenge is invalid.', logId);

@@ -42,6 +42,16 @@ export class TokenStore {
   readonly #byAccessToken = new Map<string, Grant>();
   readonly #byRefreshToken = new Map<string, Grant>();
   #issued = 0;
+  /** Every code, token and verifier that passed through, for tests that prove none of them reached a log. */
+  readonly #secretsSeen = new Set<string>();
+
+  remember(value: string | null | undefined): void {
+    if (value) this.#secretsSeen.add(value);
+  }
+
+  secretsSeen(): string[] {
+    return [...this.#secretsSeen];
+  }
 
   issueCode(code: Omit<AuthorizationCode, 'expiresAt'>): string {
     // Real codes carry '*' and '!', so a client that decodes the callback twice (or not at all) breaks here too.
@@ -51,6 +61,7 @@ export class TokenStore {
       scopes: [...code.scopes],
       expiresAt: Date.now() + AUTHORIZATION_CODE_TTL_MS,
     });
+    this.remember(value);
     return value;
   }
 
@@ -119,7 +130,9 @@ export class TokenStore {
     this.#issued += 1;
     // Every other token carries '!' like real ones ("act.…!2403"), to catch clients that mangle it in form bodies.
     const suffix = this.#issued % 2 === 1 ? `!${randomInt(1000, 10_000)}` : '';
-    return `${prefix}${randomAlphanumeric(60)}${suffix}`;
+    const token = `${prefix}${randomAlphanumeric(60)}${suffix}`;
+    this.remember(token);
+    return token;
   }
 }
 

@@ -44,6 +44,27 @@ export const ROUTES: readonly RouteSpec[] = [
     auth: 'jwt',
   },
   {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/profile',
+    entry: 'functions/connection-profile.ts',
+    functionName: 'ProfileFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/videos',
+    entry: 'functions/connection-videos.ts',
+    functionName: 'VideosFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'POST',
+    path: '/tiktok/connections/{openId}/videos/query',
+    entry: 'functions/connection-video-query.ts',
+    functionName: 'VideoQueryFunction',
+    auth: 'jwt',
+  },
+  {
     method: 'DELETE',
     path: '/tiktok/connections/{openId}',
     entry: 'functions/connection-delete.ts',

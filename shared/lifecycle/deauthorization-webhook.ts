@@ -1,5 +1,5 @@
 import type { ServiceDeps } from '../deps.js';
-import { RequestError } from '../errors.js';
+import { AppError, RequestError } from '../errors.js';
 import { sha256Hex } from '../store/hashing.js';
 import { verifyWebhookSignature } from '../tiktok/webhook-signature.js';
 import { publish } from './refresh-connection.js';
@@ -36,9 +36,14 @@ export async function handleTikTokWebhook(
   }
   const openId = payload.user_openid;
   const deliveryHash = sha256Hex(input.rawBody);
-  if (!(await deps.webhookDeliveries.claim(deliveryHash, deps.now()))) {
+  const claim = await deps.webhookDeliveries.claim(deliveryHash, deps.now());
+  if (claim === 'done') {
     deps.logger.info('duplicate webhook delivery', { event: 'webhook_duplicate', openId });
     return { status: 200, body: { received: true, duplicate: true } };
+  }
+  if (claim === 'in_progress') {
+    // Another attempt is on it right now; if it dies, its claim expires and TikTok's next retry is processed.
+    throw new AppError('delivery_in_progress', 503, 'This delivery is being processed; retry later');
   }
   try {
     const reason = `authorization_removed_${removalReason(payload.content)}`;
@@ -56,6 +61,7 @@ export async function handleTikTokWebhook(
       revoked++;
       await publish(deps, key, 'revoked', reason);
     }
+    await deps.webhookDeliveries.complete(deliveryHash);
     deps.logger.info('authorization removed at TikTok', {
       event: 'webhook_authorization_removed',
       openId,

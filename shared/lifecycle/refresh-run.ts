@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceDeps } from '../deps.js';
-import { emitMetrics } from '../metrics.js';
 import type { RefreshBatch } from '../queue/refresh-queue.js';
 import type { ConnectionKey } from '../store/connection-store.js';
 import { allRefreshShards } from '../store/refresh-schedule.js';
 import { type RefreshOutcome, refreshConnection } from './refresh-connection.js';
+import { emitRunMetrics } from './refresh-metrics.js';
 
 export type RefreshRunReport = {
   runId: string;
@@ -56,8 +56,16 @@ export async function runScheduledRefresh(
     for (let i = 0; i < overflow.length; i += batchSize) {
       batches.push({ connections: overflow.slice(i, i + batchSize), enqueuedAt: deps.now() });
     }
-    await queue.send(batches);
-    enqueued = overflow.length;
+    try {
+      await queue.send(batches);
+      enqueued = overflow.length;
+    } catch (error) {
+      // A queue outage must not become a refresh outage: the inline share still runs, the rest stays due.
+      deps.logger.error('handing refresh batches to the queue failed', {
+        event: 'refresh_enqueue_failed',
+        error,
+      });
+    }
   }
 
   const report = await refreshMany(deps, inline, { owner: runId, dueBefore, deadline: options.deadline });
@@ -66,7 +74,7 @@ export async function runScheduledRefresh(
     due: due.length,
     ...report,
     enqueued,
-    leftOver: inline.length - report.attempted + (queue ? 0 : overflow.length),
+    leftOver: inline.length - report.attempted + (overflow.length - enqueued),
     durationMs: deps.now() - startedAt,
   };
   deps.logger.info('refresh run finished', { event: 'refresh_run', ...result });
@@ -169,24 +177,4 @@ function count(counts: Record<string, number>, outcome: RefreshOutcome): void {
   }[outcome.kind];
   counts[field] = (counts[field] ?? 0) + 1;
   if ('retries' in outcome) counts.retries = (counts.retries ?? 0) + outcome.retries;
-}
-
-function emitRunMetrics(deps: ServiceDeps, r: Omit<RefreshRunReport, 'runId'>): void {
-  emitMetrics(
-    deps.metrics,
-    {
-      DueBacklog: { value: r.due, unit: 'Count' },
-      Refreshed: { value: r.refreshed, unit: 'Count' },
-      Retried: { value: r.retries, unit: 'Count' },
-      FailedRetryable: { value: r.retryLater, unit: 'Count' },
-      FailedTerminal: { value: r.reauthRequired, unit: 'Count' },
-      InvalidClient: { value: r.operatorErrors, unit: 'Count' },
-      Errors: { value: r.errors, unit: 'Count' },
-      Enqueued: { value: r.enqueued, unit: 'Count' },
-      UnfinishedDue: { value: r.leftOver, unit: 'Count' },
-      RunDuration: { value: r.durationMs, unit: 'Milliseconds' },
-    },
-    { Service: 'tiktok-connect', Operation: 'refresh' },
-    deps.now(),
-  );
 }

@@ -26,7 +26,8 @@ export class SqsRefreshQueue implements RefreshQueue {
       const result = await this.#sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: this.#queueUrl,
-          Entries: chunk.map((batch, j) => ({ Id: String(j), MessageBody: JSON.stringify(batch) })),
+          // Only keys leave the process, whatever the caller passed.
+          Entries: chunk.map((batch, j) => ({ Id: String(j), MessageBody: JSON.stringify(keysOnly(batch)) })),
         }),
       );
       if (result.Failed?.length) {
@@ -36,6 +37,13 @@ export class SqsRefreshQueue implements RefreshQueue {
       }
     }
   }
+}
+
+function keysOnly(batch: RefreshBatch): RefreshBatch {
+  return {
+    connections: batch.connections.map(({ appUser, openId }) => ({ appUser, openId })),
+    enqueuedAt: batch.enqueuedAt,
+  };
 }
 
 /** Reads a message body back into a batch; anything malformed is refused (it goes to the DLQ after retries). */

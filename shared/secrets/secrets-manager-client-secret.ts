@@ -3,6 +3,8 @@ import { ConfigError } from '../errors.js';
 import { Redacted } from '../redacted.js';
 import type { ClientSecretSource } from './client-secret.js';
 
+const MIN_FORCED_INTERVAL_MS = 30_000;
+
 /**
  * The client secret from Secrets Manager, read once per container and cached for `cacheSeconds`
  * (so a rotation is picked up without a redeploy). Concurrent callers share one read.
@@ -15,6 +17,7 @@ export class SecretsManagerClientSecret implements ClientSecretSource {
   readonly #now: () => number;
   #cached: { value: Redacted; fetchedAt: number } | undefined;
   #inFlight: Promise<Redacted> | undefined;
+  #lastForcedAt: number | undefined;
 
   constructor(options: {
     client: SecretsManagerClient;
@@ -30,8 +33,15 @@ export class SecretsManagerClientSecret implements ClientSecretSource {
 
   async get(options: { forceRefresh?: boolean } = {}): Promise<Redacted> {
     const cached = this.#cached;
-    if (!options.forceRefresh && cached && this.#now() - cached.fetchedAt < this.#cacheMs)
-      return cached.value;
+    const now = this.#now();
+    if (cached && !options.forceRefresh && now - cached.fetchedAt < this.#cacheMs) return cached.value;
+    if (cached && options.forceRefresh) {
+      // At most one forced re-read per interval: a stream of forged webhook signatures (each forcing a re-read)
+      // must not become a stream of GetSecretValue calls. The first one is always immediate.
+      if (this.#lastForcedAt !== undefined && now - this.#lastForcedAt < MIN_FORCED_INTERVAL_MS)
+        return cached.value;
+      this.#lastForcedAt = now;
+    }
     this.#inFlight ??= this.#fetch().finally(() => {
       this.#inFlight = undefined;
     });

@@ -21,6 +21,25 @@ describe('resolveSettings', () => {
     expect(settings.missing).toEqual([]);
   });
 
+  it('refreshes every 10 minutes, 30 minutes ahead, with 10 workers, and alarms only in the console', () => {
+    const settings = resolveSettings(COMPLETE);
+    expect(settings.refresh).toEqual({
+      scheduleMinutes: 10,
+      aheadMinutes: 30,
+      concurrency: 8,
+      maxInline: 400,
+      workerConcurrency: 10,
+      publishRefreshedEvents: false,
+    });
+    expect(settings.alarms).toEqual({ terminalFailureThreshold: 10, email: undefined });
+  });
+
+  it('takes the alarm email as given, trimmed', () => {
+    expect(resolveSettings({ ...COMPLETE, alarmEmail: ' ops@example.com ' }).alarms.email).toBe(
+      'ops@example.com',
+    );
+  });
+
   it('stands placeholders in for what a deployment needs, and lists them', () => {
     const settings = resolveSettings({});
     expect(settings.missing).toEqual(['tiktokClientKey', 'defaultReturnUrl', 'jwtIssuer', 'jwtAudience']);
@@ -65,6 +84,19 @@ describe('resolveSettings', () => {
     [{ allowedReturnOrigins: ['*'] }, /absolute URL/],
     [{ pkceEncoding: 'plain' as 'hex' }, /hex or base64url/],
     [{ tiktokClientKey: '  ' }, /must not be empty/],
+    [{ refreshWorkerConcurrency: 1 }, /refreshWorkerConcurrency must be a whole number from 2 to 1000/],
+    [{ refreshWorkerConcurrency: 1001 }, /from 2 to 1000/],
+    [{ refreshScheduleMinutes: 0 }, /refreshScheduleMinutes must be a whole number/],
+    [{ refreshScheduleMinutes: 2.5 }, /refreshScheduleMinutes must be a whole number/],
+    [{ refreshConcurrency: Number.NaN }, /refreshConcurrency must be a whole number/],
+    [{ refreshMaxInline: 0 }, /refreshMaxInline must be a whole number at least 1/],
+    [{ refreshScheduleMinutes: 30 }, /refreshAheadMinutes \(30\) must exceed refreshScheduleMinutes \(30\)/],
+    [{ refreshScheduleMinutes: 15, refreshAheadMinutes: 10 }, /a token can expire between two runs/],
+    [
+      { terminalFailureAlarmThreshold: -1 },
+      /terminalFailureAlarmThreshold must be a whole number at least 0/,
+    ],
+    [{ alarmEmail: 'ops' }, /alarmEmail must be an email address/],
   ])('refuses %j', (override, message) => {
     expect(() => resolveSettings({ ...COMPLETE, ...override })).toThrow(SettingsError);
     expect(() => resolveSettings({ ...COMPLETE, ...override })).toThrow(message);

@@ -28,6 +28,13 @@ export type TestService = {
   close(): Promise<void>;
 };
 
+const started: TestService[] = [];
+
+/** Every service this test file started (the log scan in log-scan.ts reads their logs). */
+export function startedServices(): readonly TestService[] {
+  return started;
+}
+
 /** The service wired as in production, but to DynamoDB Local, the TikTok emulator and a local key file. */
 export async function startTestService(
   options: {
@@ -69,5 +76,16 @@ export async function startTestService(
     metrics: (line) => metricLines.push(line),
     ...options.overrides,
   });
-  return { deps, env, events, metricLines, emulator, tableName, logs, close: () => emulator.close() };
+  const service = {
+    deps,
+    env,
+    events,
+    metricLines,
+    emulator,
+    tableName,
+    logs,
+    close: () => emulator.close(),
+  };
+  started.push(service);
+  return service;
 }

@@ -1,0 +1,288 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TikTokConnectStack } from '../../infra/tiktok-connect-stack.js';
+import { nagFindings, SETTINGS, synthesize } from './synthesize.js';
+
+const ALARM_EMAIL = 'ops@example.com';
+const REFRESH_DIMENSIONS = [
+  { Name: 'Operation', Value: 'refresh' },
+  { Name: 'Service', Value: 'tiktok-connect' },
+];
+
+describe('TikTokConnectStack connection lifecycle', () => {
+  let stack: TikTokConnectStack;
+  let template: Template;
+  let assemblyDir: string;
+  let q: ReturnType<typeof synthesize>;
+
+  beforeAll(() => {
+    q = synthesize({ ...SETTINGS, alarmEmail: ALARM_EMAIL }, { bundle: false });
+    ({ stack, template, assemblyDir } = q);
+  });
+
+  const ref = (construct: Parameters<typeof q.logicalId>[0]) => ({ Ref: q.logicalId(construct) });
+  const arnOf = (construct: Parameters<typeof q.logicalId>[0]) => ({
+    'Fn::GetAtt': [q.logicalId(construct), 'Arn'],
+  });
+  const lambdaOf = (id: string) => q.serviceFunction(id).lambda;
+  const alarm = (id: string) => {
+    const found = template.toJSON().Resources[q.logicalId(stack.node.findChild(id))];
+    expect(found?.Type).toBe('AWS::CloudWatch::Alarm');
+    return found.Properties;
+  };
+
+  describe('scheduled refresh', () => {
+    it('runs the refresher every 10 minutes, dropping a run that the next one overtook', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(10 minutes)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: arnOf(lambdaOf('RefresherFunction')),
+            RetryPolicy: { MaximumEventAgeInSeconds: 600 },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(lambdaOf('RefresherFunction')),
+        Principal: 'events.amazonaws.com',
+        SourceArn: arnOf(stack.node.findChild('RefreshSchedule')),
+      });
+    });
+
+    it('gives the refresher 5 minutes and 1 GB, and no asynchronous retry beside the next run', () => {
+      expect(q.functionProps('RefresherFunction')).toMatchObject({ Timeout: 300, MemorySize: 1024 });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(lambdaOf('RefresherFunction')),
+        MaximumRetryAttempts: 0,
+      });
+    });
+
+    it('gives the refresher and the worker the refresh settings, and only the refresher the queue', () => {
+      const refreshSettings = {
+        REFRESH_AHEAD_MINUTES: '30',
+        REFRESH_CONCURRENCY: '8',
+        REFRESH_MAX_INLINE: '400',
+        PUBLISH_REFRESHED_EVENTS: 'false',
+        EVENT_BUS_NAME: ref(stack.eventBus),
+      };
+      const refresher = q.functionProps('RefresherFunction').Environment.Variables;
+      const worker = q.functionProps('RefreshWorkerFunction').Environment.Variables;
+      expect(refresher).toMatchObject({ ...refreshSettings, REFRESH_QUEUE_URL: ref(stack.refreshQueue) });
+      expect(worker).toMatchObject(refreshSettings);
+      expect(worker).not.toHaveProperty('REFRESH_QUEUE_URL');
+    });
+  });
+
+  describe('refresh queue', () => {
+    it('is encrypted, HTTPS-only, and hides a message for six times the worker timeout', () => {
+      const workerTimeout = q.functionProps('RefreshWorkerFunction').Timeout;
+      expect(workerTimeout).toBe(120);
+      expect(template.toJSON().Resources[q.logicalId(stack.refreshQueue)].Properties).toEqual({
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 6 * workerTimeout,
+        RedrivePolicy: { deadLetterTargetArn: arnOf(stack.refreshDeadLetterQueue), maxReceiveCount: 3 },
+      });
+    });
+
+    it('keeps failed batches in RefreshDeadLetterQueue for 14 days, encrypted and HTTPS-only', () => {
+      expect(template.toJSON().Resources[q.logicalId(stack.refreshDeadLetterQueue)].Properties).toEqual({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 86_400,
+      });
+    });
+
+    it.each(['refreshQueue', 'refreshDeadLetterQueue'] as const)(
+      '%s refuses requests without TLS',
+      (name) => {
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [ref(stack[name])],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 'sqs:*',
+                Principal: { AWS: '*' },
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            ]),
+          },
+        });
+      },
+    );
+
+    it('feeds the worker one batch at a time, with partial failures and at most 10 workers', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(stack.refreshQueue),
+        FunctionName: ref(lambdaOf('RefreshWorkerFunction')),
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 10 },
+      });
+    });
+  });
+
+  describe('connection events', () => {
+    it('go to the ConnectionEventsBus named after the stack, whose name and ARN are outputs', () => {
+      template.resourceCountIs('AWS::Events::EventBus', 1);
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: 'TikTokConnect-connection-events' });
+      template.hasOutput('EventBusName', { Value: ref(stack.eventBus) });
+      template.hasOutput('EventBusArn', { Value: arnOf(stack.eventBus) });
+    });
+  });
+
+  describe('alarms', () => {
+    it.each([
+      ['TerminalFailuresAlarm', 'FailedTerminal', 3600, 'GreaterThanThreshold', 10, 1],
+      ['InvalidClientAlarm', 'InvalidClient', 300, 'GreaterThanOrEqualToThreshold', 1, 1],
+      ['UnfinishedRefreshAlarm', 'UnfinishedDue', 600, 'GreaterThanOrEqualToThreshold', 1, 2],
+    ])('%s watches the sum of %s per %i s', (id, metricName, period, comparison, threshold, periods) => {
+      expect(alarm(id)).toMatchObject({
+        Namespace: 'TikTokConnect',
+        MetricName: metricName,
+        Statistic: 'Sum',
+        Period: period,
+        ComparisonOperator: comparison,
+        Threshold: threshold,
+        EvaluationPeriods: periods,
+        TreatMissingData: 'notBreaching',
+      });
+      // Every evaluated period must breach (absent means all of them).
+      expect(alarm(id).DatapointsToAlarm ?? 1).toBe(periods);
+      expect(
+        [...alarm(id).Dimensions].sort((a: { Name: string }, b: { Name: string }) =>
+          a.Name.localeCompare(b.Name),
+        ),
+      ).toEqual(REFRESH_DIMENSIONS);
+    });
+
+    it('DeadLetterQueueAlarm fires on the first message in the dead-letter queue', () => {
+      expect(alarm('DeadLetterQueueAlarm')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [q.logicalId(stack.refreshDeadLetterQueue), 'QueueName'] },
+          },
+        ],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('RefresherErrorsAlarm fires on any error of the refresher or a worker', () => {
+      const { Metrics, ...rest } = alarm('RefresherErrorsAlarm');
+      expect(rest).toMatchObject({
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      const errorsOf = (id: string) =>
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'Errors',
+              Dimensions: [{ Name: 'FunctionName', Value: ref(lambdaOf(id)) }],
+            },
+            Stat: 'Sum',
+          }),
+          ReturnData: false,
+        });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'TikTokConnect-RefresherErrors',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: 'FILL(refresher, 0) + FILL(worker, 0)' }),
+          errorsOf('RefresherFunction'),
+          errorsOf('RefreshWorkerFunction'),
+        ]),
+      });
+      expect(Metrics).toHaveLength(3);
+    });
+
+    it('all notify AlarmTopic, which mails alarmEmail, is HTTPS-only and encrypted with its own key', () => {
+      const alarms = template.findResources('AWS::CloudWatch::Alarm');
+      expect(Object.keys(alarms)).toHaveLength(5);
+      for (const each of Object.values(alarms)) {
+        expect(each.Properties.AlarmActions).toEqual([ref(stack.alarmTopic!)]);
+        expect(each.Properties.AlarmName).toMatch(/^TikTokConnect-/);
+      }
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: arnOf(stack.node.findChild('AlarmTopicKey')),
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: ALARM_EMAIL,
+        TopicArn: ref(stack.alarmTopic!),
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: 'sns:Publish',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+            }),
+          ]),
+        },
+      });
+      // CloudWatch encrypts what it publishes: the AWS managed aws/sns key could not allow it.
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            }),
+          ]),
+        },
+      });
+      template.hasOutput('AlarmTopicArn', { Value: ref(stack.alarmTopic!) });
+    });
+  });
+
+  it('passes the cdk-nag AwsSolutions checks with the alarm topic too', () => {
+    expect(nagFindings(assemblyDir)).toEqual([]);
+    expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
+  });
+});
+
+describe('TikTokConnectStack connection lifecycle settings', () => {
+  it('takes the schedule, worker concurrency, refresh settings and alarm threshold from its props', () => {
+    const { template, functionProps } = synthesize(
+      {
+        ...SETTINGS,
+        refreshScheduleMinutes: 5,
+        refreshWorkerConcurrency: 2,
+        refreshAheadMinutes: 45,
+        refreshConcurrency: 4,
+        refreshMaxInline: 100,
+        publishRefreshedEvents: true,
+        terminalFailureAlarmThreshold: 25,
+      },
+      { bundle: false },
+    );
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    for (const id of ['RefresherFunction', 'RefreshWorkerFunction']) {
+      expect(functionProps(id).Environment.Variables).toMatchObject({
+        REFRESH_AHEAD_MINUTES: '45',
+        REFRESH_CONCURRENCY: '4',
+        REFRESH_MAX_INLINE: '100',
+        PUBLISH_REFRESHED_EVENTS: 'true',
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FailedTerminal', Threshold: 25 });
+    // Two runs in a row: the alarm period follows the schedule.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnfinishedDue', Period: 300 });
+  });
+});

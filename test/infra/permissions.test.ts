@@ -1,0 +1,209 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TikTokConnectStack } from '../../infra/tiktok-connect-stack.js';
+import { ROUTES } from '../../shared/http/route-table.js';
+import { actionsOf, PUBLISHING_FUNCTIONS, SETTINGS, type Statement, synthesize } from './synthesize.js';
+
+const LOGS = ['logs:CreateLogStream on its log group', 'logs:PutLogEvents on its log group'];
+/** What DynamoDB needs of TokenKey on the caller's behalf (the table is encrypted with it). */
+const TABLE_KEY_READ = [
+  'kms:Decrypt on TokenKey through DynamoDB',
+  'kms:DescribeKey on TokenKey through DynamoDB',
+];
+const TABLE_KEY_WRITE = [
+  ...TABLE_KEY_READ,
+  'kms:Encrypt on TokenKey through DynamoDB',
+  'kms:GenerateDataKey on TokenKey through DynamoDB',
+];
+/** Sealing and opening tokens (envelope encryption), only in the app's encryption context. */
+const TOKEN_ENVELOPE = [
+  'kms:Decrypt on TokenKey in the app encryption context',
+  'kms:GenerateDataKey on TokenKey in the app encryption context',
+];
+const CLIENT_SECRET = ['secretsmanager:GetSecretValue on ClientSecret'];
+const PUT_EVENTS = ['events:PutEvents on ConnectionEventsBus'];
+const items = (...actions: string[]) => actions.map((action) => `dynamodb:${action} on ConnectionsTable`);
+
+/** Reading TikTok for the frontend, refreshing the token on demand; the rate budget is a counter item. */
+const DISPLAY_READ = [
+  ...LOGS,
+  ...TABLE_KEY_WRITE,
+  ...items('GetItem', 'UpdateItem'),
+  ...TOKEN_ENVELOPE,
+  ...CLIENT_SECRET,
+  ...PUT_EVENTS,
+];
+
+/** Every permission of every function, and nothing else. */
+const EXPECTED_PERMISSIONS: Record<string, string[]> = {
+  StartConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('PutItem'), ...TOKEN_ENVELOPE],
+  LaunchConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('DeleteItem', 'UpdateItem')],
+  CallbackFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+    ...PUT_EVENTS,
+  ],
+  ListConnectionsFunction: [...LOGS, ...TABLE_KEY_READ, 'dynamodb:Query on ConnectionsTable'],
+  ProfileFunction: DISPLAY_READ,
+  VideosFunction: DISPLAY_READ,
+  VideoQueryFunction: DISPLAY_READ,
+  DisconnectFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'UpdateItem'),
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+    ...PUT_EVENTS,
+  ],
+  TikTokWebhookFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('PutItem', 'DeleteItem', 'UpdateItem'),
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+    ...CLIENT_SECRET,
+    ...PUT_EVENTS,
+  ],
+  RefresherFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'UpdateItem'),
+    'dynamodb:Query on ConnectionsTable/index/DueForRefresh',
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+    ...PUT_EVENTS,
+    'sqs:SendMessage on RefreshQueue',
+  ],
+  RefreshWorkerFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'UpdateItem'),
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+    ...PUT_EVENTS,
+    // Granted by its SQS event source, which receives messages for it and deletes the finished ones.
+    ...[
+      'ChangeMessageVisibility',
+      'DeleteMessage',
+      'GetQueueAttributes',
+      'GetQueueUrl',
+      'ReceiveMessage',
+    ].map((action) => `sqs:${action} on RefreshQueue`),
+  ],
+};
+
+describe('TikTokConnectStack permissions', () => {
+  let stack: TikTokConnectStack;
+  let template: Template;
+  let q: ReturnType<typeof synthesize>;
+
+  beforeAll(() => {
+    q = synthesize(SETTINGS, { bundle: false });
+    ({ stack, template } = q);
+  });
+
+  /** A function's permissions as `<action> on <resource>[ <condition>]`, one per action and resource. */
+  const permissionsOf = (id: string): string[] => {
+    const fn = q.serviceFunction(id);
+    const names = new Map<string, string>(
+      [
+        [q.tableArn(), 'ConnectionsTable'],
+        [
+          { 'Fn::Join': ['', [q.tableArn(), '/index/DueForRefresh']] },
+          'ConnectionsTable/index/DueForRefresh',
+        ],
+        [{ 'Fn::Join': ['', [q.tableArn(), '/index/ByOpenId']] }, 'ConnectionsTable/index/ByOpenId'],
+        [q.keyArn(), 'TokenKey'],
+        [{ Ref: q.logicalId(stack.clientSecret) }, 'ClientSecret'],
+        [{ 'Fn::GetAtt': [q.logicalId(stack.eventBus), 'Arn'] }, 'ConnectionEventsBus'],
+        [{ 'Fn::GetAtt': [q.logicalId(stack.refreshQueue), 'Arn'] }, 'RefreshQueue'],
+        [{ 'Fn::GetAtt': [q.logicalId(fn.logGroup), 'Arn'] }, 'its log group'],
+      ].map(([arn, name]) => [JSON.stringify(arn), name as string]),
+    );
+    const condition = (statement: Statement) => {
+      const text = JSON.stringify(statement.Condition ?? {});
+      if (text === '{}') return '';
+      if (text === JSON.stringify({ StringEquals: { 'kms:EncryptionContext:app': 'tiktok-connect' } })) {
+        return ' in the app encryption context';
+      }
+      const viaDynamoDb = { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] };
+      if (text === JSON.stringify({ StringEquals: { 'kms:ViaService': viaDynamoDb } }))
+        return ' through DynamoDB';
+      return ` if ${text}`;
+    };
+    return q.statementsOf(id).flatMap((statement) => {
+      expect(statement.Effect).toBe('Allow');
+      return [statement.Action].flat().flatMap((action) =>
+        [statement.Resource].flat().map((resource) => {
+          const json = JSON.stringify(resource);
+          return `${action} on ${names.get(json) ?? json}${condition(statement)}`;
+        }),
+      );
+    });
+  };
+
+  it('knows every function of the stack', () => {
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+    expect(functions.sort()).toEqual(
+      Object.keys(EXPECTED_PERMISSIONS)
+        .map((id) => q.logicalId(q.serviceFunction(id).lambda))
+        .sort(),
+    );
+    expect(ROUTES.every((route) => route.functionName in EXPECTED_PERMISSIONS)).toBe(true);
+  });
+
+  it.each(Object.entries(EXPECTED_PERMISSIONS))('%s has exactly the permissions it needs', (id, expected) => {
+    expect(permissionsOf(id).sort()).toEqual([...expected].sort());
+  });
+
+  it('lets the refresher Query only DueForRefresh, the webhook ByOpenId, and the list the table', () => {
+    const queries = Object.fromEntries(
+      Object.keys(EXPECTED_PERMISSIONS).map((id) => [
+        id,
+        permissionsOf(id).filter((permission) => permission.startsWith('dynamodb:Query')),
+      ]),
+    );
+    expect(
+      Object.fromEntries(Object.entries(queries).filter(([, permissions]) => permissions.length)),
+    ).toEqual({
+      ListConnectionsFunction: ['dynamodb:Query on ConnectionsTable'],
+      TikTokWebhookFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
+      RefresherFunction: ['dynamodb:Query on ConnectionsTable/index/DueForRefresh'],
+    });
+  });
+
+  it('gives ListConnectionsFunction no write and no token, and StartConnectFunction no client secret', () => {
+    const list = q.statementsOf('ListConnectionsFunction');
+    expect(actionsOf(list, 'dynamodb:')).toEqual(['dynamodb:Query']);
+    expect(permissionsOf('ListConnectionsFunction').join('\n')).not.toMatch(/UpdateItem|encryption context/);
+    expect(actionsOf(q.statementsOf('StartConnectFunction'), 'secretsmanager:')).toEqual([]);
+  });
+
+  it('lets only the publishing functions put events, and only on ConnectionEventsBus', () => {
+    const busArn = { 'Fn::GetAtt': [q.logicalId(stack.eventBus), 'Arn'] };
+    const roleIds = Object.fromEntries(
+      Object.keys(EXPECTED_PERMISSIONS).map((id) => [q.logicalId(q.serviceFunction(id).role), id]),
+    );
+    const publishers: string[] = [];
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        if (!actionsOf([statement], 'events:').length) continue;
+        expect(statement).toEqual({ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn });
+        publishers.push(...policy.Properties.Roles.map((role: { Ref: string }) => roleIds[role.Ref]));
+      }
+    }
+    expect(publishers.sort()).toEqual([...PUBLISHING_FUNCTIONS].sort());
+  });
+
+  it.each(Object.keys(EXPECTED_PERMISSIONS))('%s has no wildcard in any statement', (id) => {
+    for (const statement of q.statementsOf(id)) expect(JSON.stringify(statement)).not.toContain('*');
+  });
+
+  it('attaches no AWS managed policies to the function roles', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});

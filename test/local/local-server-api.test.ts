@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalJwtIssuer } from '../../local/local-authorizer.js';
+import { localRequestListener } from '../../local/local-server.js';
+import { expectContract } from '../support/openapi-contract.js';
+
+const rootDir = resolve(import.meta.dirname, '../..');
+const FRONTEND = 'https://app.example.test';
+let server: Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  const issuer = await LocalJwtIssuer.create({ issuer: 'http://localhost/dev' });
+  server = createServer(
+    localRequestListener({ rootDir, issuer, runRefresh: async () => ({}), corsOrigins: [FRONTEND] }),
+  );
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((done) => server.close(done));
+});
+
+describe('the local server, as the HTTP API', () => {
+  it('serves the checked-in OpenAPI document at /openapi.json', async () => {
+    const response = await fetch(`${baseUrl}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect(await response.text()).toBe(readFileSync(resolve(rootDir, 'openapi.json'), 'utf8'));
+  });
+
+  it('answers a CORS preflight from an allowed origin, and gives a foreign origin nothing', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${baseUrl}/tiktok/connections/abc/videos/query`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+    const allowed = await preflight(FRONTEND);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(FRONTEND);
+    expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    const foreign = await preflight('https://evil.example');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('puts CORS headers on answers to allowed origins; the authorizer’s 401 matches the contract', async () => {
+    const response = await fetch(`${baseUrl}/tiktok/connections`, { headers: { origin: FRONTEND } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('access-control-allow-origin')).toBe(FRONTEND);
+    expect(response.headers.get('access-control-expose-headers')).toContain('retry-after');
+    expect(response.headers.get('vary')).toContain('origin');
+    expectContract('GET', '/tiktok/connections', {
+      statusCode: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: await response.text(),
+    });
+  });
+});

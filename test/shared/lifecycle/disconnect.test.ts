@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DataKeyProvider, DataKeyRef } from '../../../shared/crypto/data-keys.js';
+import { buildDisconnectHandler } from '../../../shared/http/lifecycle-routes.js';
+import { httpApiEvent, lambdaContext } from '../../support/api-events.js';
+import { connectAccount, type HttpAnswer } from '../../support/connect-driver.js';
+import { localDynamoClient } from '../../support/dynamodb.js';
+import { startTestService, type TestService } from '../../support/service.js';
+
+/**
+ * Envelope keys as KMS gives them (a per-item data key stored wrapped next to the ciphertext), so the test can
+ * see the wrapped key go away on disconnect. KMS cannot run here; the "wrapping" is a prefix.
+ */
+class WrappedDataKeys implements DataKeyProvider {
+  async keyForEncrypt() {
+    const key = randomBytes(32);
+    return {
+      ref: { keyVersion: 'kms:test-key', wrappedKey: Buffer.concat([Buffer.from('wrapped:'), key]) },
+      key,
+    };
+  }
+
+  async keyForDecrypt(ref: DataKeyRef) {
+    if (!ref.wrappedKey) throw new Error('no wrapped key');
+    return Buffer.from(ref.wrappedKey).subarray('wrapped:'.length);
+  }
+}
+
+const db = localDynamoClient();
+let service: TestService;
+let disconnect: ReturnType<typeof buildDisconnectHandler>;
+
+beforeAll(async () => {
+  service = await startTestService({ overrides: { dataKeys: new WrappedDataKeys() } });
+  disconnect = buildDisconnectHandler(service.deps);
+});
+afterAll(async () => {
+  await service.close();
+});
+beforeEach(() => {
+  service.emulator.faults.clear();
+  service.emulator.calls.reset();
+  service.events.published.length = 0;
+});
+
+/** DELETE /tiktok/connections/{openId} as API Gateway HTTP API delivers it behind the JWT authorizer. */
+async function deleteConnection(openId: string, sub: string | undefined): Promise<HttpAnswer> {
+  const path = `/tiktok/connections/${encodeURIComponent(openId)}`;
+  const base = httpApiEvent({ method: 'DELETE', path, sub });
+  const routeKey = 'DELETE /tiktok/connections/{openId}';
+  const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
+    ...base,
+    routeKey,
+    pathParameters: { openId },
+    requestContext: { ...base.requestContext, routeKey },
+  };
+  return (await disconnect(event, lambdaContext)) as HttpAnswer;
+}
+
+async function rawItem(appUser: string, openId: string) {
+  const { Item } = await db.send(
+    new GetItemCommand({
+      TableName: service.tableName,
+      Key: { pk: { S: `USER#${appUser}` }, sk: { S: `TIKTOK#${openId}` } },
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
+
+async function accessTokenOf(appUser: string, openId: string): Promise<string> {
+  const record = await service.deps.connections.get(appUser, openId);
+  if (!record) throw new Error('no connection');
+  return (await service.deps.connections.openTokens(record)).accessToken.reveal();
+}
+
+/** What TikTok's Display API says about a token: 200 while it lives, 401 access_token_invalid once revoked. */
+async function userInfoStatus(accessToken: string): Promise<{ status: number; code: string | undefined }> {
+  const response = await fetch(`${service.emulator.apiBaseUrl}/v2/user/info/?fields=open_id`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  const body = (await response.json()) as { error?: { code?: string } };
+  return { status: response.status, code: body.error?.code };
+}
+
+const TOKEN_AND_SCHEDULE_ATTRIBUTES = [
+  'accessToken',
+  'refreshToken',
+  'wrappedKey',
+  'keyVersion',
+  'refreshShard',
+  'refreshDueAt',
+];
+
+describe('DELETE /tiktok/connections/{openId}', () => {
+  it('revokes the grant at TikTok, deletes the tokens and their key, and marks the connection disconnected', async () => {
+    const openId = await connectAccount(service, 'dc-alice', 0);
+    const before = await rawItem('dc-alice', openId);
+    expect(before?.wrappedKey?.B).toBeInstanceOf(Uint8Array);
+    expect(before?.version?.N).toBe('1');
+    const accessToken = await accessTokenOf('dc-alice', openId);
+    expect((await userInfoStatus(accessToken)).status).toBe(200);
+    service.emulator.calls.reset();
+
+    const answer = await deleteConnection(openId, 'dc-alice');
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers['content-type']).toContain('application/json');
+    expect(JSON.parse(answer.body ?? '{}')).toEqual({
+      openId,
+      status: 'disconnected',
+      revokedAtTikTok: true,
+    });
+    expect(service.emulator.calls.count('revoke')).toBe(1);
+    expect(service.emulator.calls.list('revoke')[0]?.status).toBe(200);
+    expect(await userInfoStatus(accessToken)).toEqual({ status: 401, code: 'access_token_invalid' });
+
+    const after = await rawItem('dc-alice', openId);
+    expect(after?.status?.S).toBe('disconnected');
+    expect(after?.statusReason?.S).toBe('user_disconnected');
+    expect(after?.version?.N).toBe('2');
+    expect(Number(after?.disconnectedAt?.N)).toBeGreaterThan(0);
+    for (const name of TOKEN_AND_SCHEDULE_ATTRIBUTES) expect(after?.[name], name).toBeUndefined();
+    // The profile stays, so the app can still show which account was disconnected.
+    expect(after?.displayName?.S).toBe(service.emulator.users[0]?.displayName);
+  });
+
+  it('publishes one disconnected event naming the app user and account, without any token', async () => {
+    const openId = await connectAccount(service, 'dc-event-user', 1);
+    const accessToken = await accessTokenOf('dc-event-user', openId);
+    const record = await service.deps.connections.get('dc-event-user', openId);
+    const refreshToken = (await service.deps.connections.openTokens(record!)).refreshToken.reveal();
+    service.events.published.length = 0;
+
+    expect((await deleteConnection(openId, 'dc-event-user')).statusCode).toBe(200);
+
+    expect(service.events.published).toHaveLength(1);
+    const [event] = service.events.published;
+    expect(event).toMatchObject({
+      type: 'disconnected',
+      appUser: 'dc-event-user',
+      openId,
+      status: 'disconnected',
+      reason: 'user_disconnected',
+    });
+    const text = JSON.stringify(event);
+    expect(text).not.toContain(accessToken);
+    expect(text).not.toContain(refreshToken);
+    expect(text).not.toMatch(/act\.|rft\./);
+  });
+
+  it('still deletes the tokens when TikTok fails the revoke, and says it could not revoke', async () => {
+    const openId = await connectAccount(service, 'dc-revoke-fails', 2);
+    const accessToken = await accessTokenOf('dc-revoke-fails', openId);
+    service.emulator.calls.reset();
+    service.events.published.length = 0;
+    service.emulator.faults.push({ endpoint: 'revoke', kind: 'http_500' });
+
+    const answer = await deleteConnection(openId, 'dc-revoke-fails');
+
+    expect(answer.statusCode).toBe(200);
+    const body = JSON.parse(answer.body ?? '{}');
+    expect(body).toMatchObject({ openId, status: 'disconnected', revokedAtTikTok: false });
+    expect(body.revokeFailure).toBe('tiktok_unavailable');
+    expect(service.emulator.calls.count('revoke')).toBe(1);
+    expect(service.emulator.calls.list('revoke')[0]?.status).toBe(500);
+
+    const after = await rawItem('dc-revoke-fails', openId);
+    expect(after?.status?.S).toBe('disconnected');
+    expect(after?.statusReason?.S).toBe('user_disconnected_revoke_tiktok_unavailable');
+    expect(after?.version?.N).toBe('2');
+    for (const name of TOKEN_AND_SCHEDULE_ATTRIBUTES) expect(after?.[name], name).toBeUndefined();
+    expect(JSON.stringify(after)).not.toContain(accessToken);
+    expect(service.events.published.map((e) => [e.type, e.reason])).toEqual([
+      ['disconnected', 'user_disconnected_revoke_failed'],
+    ]);
+  });
+
+  it("refuses another user's connection with 404 and leaves it untouched", async () => {
+    const openId = await connectAccount(service, 'dc-bob', 1);
+    const before = await rawItem('dc-bob', openId);
+    service.emulator.calls.reset();
+    service.events.published.length = 0;
+
+    const answer = await deleteConnection(openId, 'dc-mallory');
+
+    expect(answer.statusCode).toBe(404);
+    expect(answer.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(answer.body ?? '{}').code).toBe('connection_not_found');
+    expect(await rawItem('dc-bob', openId)).toEqual(before);
+    expect(await rawItem('dc-mallory', openId)).toBeUndefined();
+    expect(service.emulator.calls.count('revoke')).toBe(0);
+    expect(service.events.published).toEqual([]);
+    expect((await userInfoStatus(await accessTokenOf('dc-bob', openId))).status).toBe(200);
+  });
+
+  it('answers 404 for an open_id the user never connected', async () => {
+    const answer = await deleteConnection('00000000-0000-4000-8000-000000000000', 'dc-nobody');
+    expect(answer.statusCode).toBe(404);
+    expect(JSON.parse(answer.body ?? '{}').code).toBe('connection_not_found');
+    expect(service.emulator.calls.count('revoke')).toBe(0);
+  });
+
+  it('refuses a malformed open_id with 400 problem+json before touching anything', async () => {
+    for (const openId of ['../x', 'a'.repeat(300), 'has space', 'a/b', '']) {
+      const answer = await deleteConnection(openId, 'dc-alice');
+      expect(answer.statusCode, openId.slice(0, 20)).toBe(400);
+      expect(answer.headers['content-type']).toContain('application/problem+json');
+      expect(JSON.parse(answer.body ?? '{}').code).toBe('invalid_request');
+    }
+    expect(service.emulator.calls.count('revoke')).toBe(0);
+  });
+
+  it('refuses a caller without a signed-in user (no sub claim) with 401', async () => {
+    const answer = await deleteConnection(service.emulator.users[0]?.openId ?? 'x', undefined);
+    expect(answer.statusCode).toBe(401);
+    expect(JSON.parse(answer.body ?? '{}').code).toBe('unauthenticated');
+    expect(service.emulator.calls.count('revoke')).toBe(0);
+  });
+
+  it('disconnects a connection TikTok already revoked without calling TikTok', async () => {
+    const openId = await connectAccount(service, 'dc-already-revoked', 2);
+    await service.deps.connections.markUnusable({
+      key: { appUser: 'dc-already-revoked', openId },
+      status: 'revoked',
+      reason: 'authorization_removed_user_disconnected',
+      now: Date.now(),
+    });
+    service.emulator.calls.reset();
+    service.events.published.length = 0;
+
+    const answer = await deleteConnection(openId, 'dc-already-revoked');
+
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body ?? '{}')).toEqual({
+      openId,
+      status: 'disconnected',
+      revokedAtTikTok: false,
+      revokeFailure: 'no_tokens',
+    });
+    expect(service.emulator.calls.count('revoke')).toBe(0);
+    expect((await rawItem('dc-already-revoked', openId))?.status?.S).toBe('disconnected');
+    expect(service.events.published.map((e) => e.type)).toEqual(['disconnected']);
+  });
+
+  it('answers 404 to a second disconnect of the same connection, without calling TikTok again', async () => {
+    const openId = await connectAccount(service, 'dc-twice', 0);
+    service.emulator.calls.reset();
+    expect((await deleteConnection(openId, 'dc-twice')).statusCode).toBe(200);
+    const afterFirst = await rawItem('dc-twice', openId);
+    service.events.published.length = 0;
+
+    const second = await deleteConnection(openId, 'dc-twice');
+
+    expect(second.statusCode).toBe(404);
+    expect(JSON.parse(second.body ?? '{}').code).toBe('connection_not_found');
+    expect(service.emulator.calls.count('revoke')).toBe(1);
+    expect(await rawItem('dc-twice', openId)).toEqual(afterFirst);
+    expect(service.events.published).toEqual([]);
+  });
+});

@@ -1,0 +1,24 @@
+/**
+ * Runs after every test file: every log line that any service of the file wrote is scanned for every code,
+ * access token, refresh token and PKCE verifier the TikTok emulator issued or received, and the client secret.
+ * One hit fails the file. So the whole suite's flows, failures included, prove that nothing secret is logged.
+ */
+import { afterAll } from 'vitest';
+import { startedServices } from './service.js';
+
+afterAll(() => {
+  for (const service of startedServices()) {
+    // The token body without its `act.`/`rft.` prefix counts too: a prefix-stripped token is still a token.
+    const secrets = service.emulator
+      .secretsSeen()
+      .flatMap((secret) => (/^(act|rft)\./.test(secret) ? [secret, secret.slice(4)] : [secret]))
+      .filter((secret) => secret.length >= 8);
+    for (const line of service.logs) {
+      const leaked = secrets.find((secret) => line.includes(secret));
+      if (leaked) {
+        const shown = line.split(leaked).join('<SECRET>').slice(0, 300);
+        throw new Error(`a log line contains a code, token, verifier or the client secret: ${shown}`);
+      }
+    }
+  }
+});
