@@ -1,11 +1,13 @@
 import type { ServiceDeps } from '../deps.js';
-import { AppError, ConnectFlowError, RequestError, TikTokError } from '../errors.js';
+import { AppError, ConnectFlowError, type ErrorCode, RequestError, TikTokError } from '../errors.js';
 import { publish, revokeQuietly } from '../lifecycle/refresh-connection.js';
 import { Redacted } from '../redacted.js';
 import { sha256Hex } from '../store/hashing.js';
 import type { OAuthFlow } from '../store/oauth-state-store.js';
 import type { TikTokTokenSet } from '../tiktok/oauth-client.js';
 import { parseScopeList, userFieldsForScopes } from '../tiktok/scopes.js';
+import { emitTikTokError } from '../tiktok/tiktok-error-metrics.js';
+import { CONNECT_METRIC_DIMENSIONS, emitConnectCompleted, emitConnectFailed } from './connect-metrics.js';
 import { RANDOM_TOKEN_PATTERN } from './flow-secrets.js';
 import { returnUrlWithOutcome } from './return-url.js';
 
@@ -26,6 +28,19 @@ const TIKTOK_ERROR_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
  * with a reason; failures before that (no or unknown state) are a 400 for the caller to show.
  */
 export async function completeConnect(
+  deps: ServiceDeps,
+  input: { query: CallbackQuery; browserNonce: string | undefined },
+): Promise<{ location: string }> {
+  try {
+    return await consumeFlowAndConnect(deps, input);
+  } catch (error) {
+    // Failures before the flow is known (no, unknown or used state; the store down) become an error answer.
+    emitConnectFailed(deps, reasonOf(error));
+    throw error;
+  }
+}
+
+async function consumeFlowAndConnect(
   deps: ServiceDeps,
   input: { query: CallbackQuery; browserNonce: string | undefined },
 ): Promise<{ location: string }> {
@@ -128,6 +143,7 @@ export async function completeConnect(
       grantedScopes: granted,
       scopesNotGranted: missing,
     });
+    emitConnectCompleted(deps);
     return { location: returnUrlWithOutcome(flow.returnTo, { connected: true }) };
   } catch (error) {
     // Nothing was stored: give the grant back so no live token is left behind at TikTok.
@@ -137,11 +153,17 @@ export async function completeConnect(
 }
 
 function failed(deps: ServiceDeps, returnTo: string, error: unknown, fields: Record<string, unknown>) {
-  const reason = error instanceof AppError ? error.code : 'internal';
+  const reason = reasonOf(error);
   const level =
     error instanceof AppError && error.status < 500 && !(error instanceof TikTokError) ? 'warn' : 'error';
   deps.logger[level]('connect failed', { event: 'connect_failed', reason, ...fields, error });
+  emitConnectFailed(deps, reason);
+  emitTikTokError(deps, CONNECT_METRIC_DIMENSIONS, error);
   return { location: returnUrlWithOutcome(returnTo, { reason }) };
+}
+
+function reasonOf(error: unknown): ErrorCode {
+  return error instanceof AppError ? error.code : 'internal';
 }
 
 function safeReason(value: string): string {

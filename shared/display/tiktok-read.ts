@@ -4,9 +4,13 @@ import { AppError, TikTokError } from '../errors.js';
 import { withFreshAccessToken } from '../lifecycle/fresh-access-token.js';
 import type { Redacted } from '../redacted.js';
 import type { ConnectionKey, ConnectionRecord } from '../store/connection-store.js';
+import { emitTikTokError } from '../tiktok/tiktok-error-metrics.js';
 
 /** The Display API endpoints the frontend reads through us; each has its own TikTok rate limit (§8). */
 export type DisplayEndpoint = 'user_info' | 'video_list' | 'video_query';
+
+/** The dimensions of the TikTokError metric of display reads (refreshes on the way count as refresh). */
+export const DISPLAY_METRIC_DIMENSIONS = { Service: 'tiktok-connect', Operation: 'display' } as const;
 
 /** Retries after the first attempt, for failures worth repeating (5xx, timeouts, network). */
 const MAX_RETRIES = 2;
@@ -51,26 +55,13 @@ export async function readFromTikTok<T>(
   try {
     return await withFreshAccessToken(deps, key, async (accessToken, record) => {
       scopes = read.scopes(record);
-      const missing = scopes.filter((scope) => !record.scopes.includes(scope));
-      if (missing.length > 0) {
-        throw new AppError(
-          'scope_missing',
-          403,
-          `This TikTok connection was not granted ${missing.join(', ')}; connect again and allow it`,
-          { problemFields: { missingScopes: missing } },
-        );
-      }
+      requireScopes(record, scopes);
       const cache = cacheSlot(deps, record, read.cacheEntry);
       const hit = cache && (await deps.responseCache.get(cache.owner, cache.entry, deps.now()));
       if (hit) {
         const stored = JSON.parse(hit.body) as { value: T; logId?: string };
-        return {
-          value: stored.value,
-          logId: stored.logId,
-          fetchedAt: hit.storedAt,
-          cached: true,
-          grantedScopes: record.scopes,
-        };
+        const { value, logId } = stored;
+        return { value, logId, fetchedAt: hit.storedAt, cached: true, grantedScopes: record.scopes };
       }
       const { value, logId, attempts } = await callWithRetries(deps, read.endpoint, () =>
         read.call(accessToken, record),
@@ -85,7 +76,8 @@ export async function readFromTikTok<T>(
         attempts,
       });
       if (cache) {
-        await deps.responseCache.put(cache.owner, cache.entry, JSON.stringify({ value, logId }), {
+        const body = JSON.stringify({ value, logId });
+        await deps.responseCache.put(cache.owner, cache.entry, body, {
           now: fetchedAt,
           ttlSeconds: cache.ttlSeconds,
         });
@@ -93,8 +85,21 @@ export async function readFromTikTok<T>(
       return { value, logId, fetchedAt, cached: false, grantedScopes: record.scopes };
     });
   } catch (error) {
+    emitTikTokError(deps, DISPLAY_METRIC_DIMENSIONS, error);
     throw mapTikTokRefusal(error, scopes);
   }
+}
+
+/** Refuses before asking TikTok when the user never granted a scope the request relies on. */
+function requireScopes(record: ConnectionRecord, scopes: string[]): void {
+  const missing = scopes.filter((scope) => !record.scopes.includes(scope));
+  if (missing.length === 0) return;
+  throw new AppError(
+    'scope_missing',
+    403,
+    `This TikTok connection was not granted ${missing.join(', ')}; connect again and allow it`,
+    { problemFields: { missingScopes: missing } },
+  );
 }
 
 /** Runs one TikTok call, spending the rate budget on every attempt, retrying transient failures twice. */

@@ -4,6 +4,8 @@ import { type ConnectionEventType, publishSafely } from '../events/connection-ev
 import type { Redacted } from '../redacted.js';
 import type { ConnectionKey, ConnectionRecord } from '../store/connection-store.js';
 import type { TikTokTokenSet } from '../tiktok/oauth-client.js';
+import { emitTikTokError } from '../tiktok/tiktok-error-metrics.js';
+import { REFRESH_METRIC_DIMENSIONS } from './refresh-metrics.js';
 import {
   classifyRefreshFailure,
   IN_RUN_RETRIES,
@@ -168,6 +170,7 @@ async function handleFailure(
   const reason = error instanceof AppError ? error.code : 'internal';
   const failureClass = classifyRefreshFailure(error);
   const now = deps.now();
+  emitTikTokError(deps, REFRESH_METRIC_DIMENSIONS, error);
 
   if (failureClass === 'grant_revoked') {
     // Rotation race: if the stored refresh token changed since we read it, a sibling rotated it. Not a failure.

@@ -36,7 +36,10 @@ export class RateBudget {
     const previous = await this.#closedWindowCount(name, windowStart - WINDOW_MS);
     // What the current window may still hold so that weighted previous + current stays within the limit.
     const allowedInWindow = limit - Math.floor(previous * overlap);
-    if (allowedInWindow <= 0) return this.#refusal({ limit, previous, current: 0, windowStart, now });
+    if (allowedInWindow <= 0) {
+      const current = await this.#windowCount(name, windowStart);
+      return this.#refusal({ limit, previous, current, windowStart, now });
+    }
     try {
       await this.#db.send(
         new UpdateItemCommand({

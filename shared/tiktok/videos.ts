@@ -63,12 +63,12 @@ export async function listVideos(
     fields: VIDEO_FIELDS,
     jsonBody: { max_count: input.maxCount, ...(input.cursor === undefined ? {} : { cursor: input.cursor }) },
   });
-  const cursor = data.cursor;
-  if (typeof cursor !== 'number' || !Number.isSafeInteger(cursor) || cursor < 0) {
-    throw badResponse('TikTok video list has no numeric cursor', logId);
-  }
+  const hasMore = data.has_more === true;
+  const cursor = isMillis(data.cursor) ? data.cursor : undefined;
+  // Without a cursor there is no next page to ask for; on the last page the one we sent will do.
+  if (cursor === undefined && hasMore) throw badResponse('TikTok video list has more but no cursor', logId);
   return {
-    page: { videos: videosFrom(data.videos, logId), cursor, hasMore: data.has_more === true },
+    page: { videos: videosFrom(data.videos ?? [], logId), cursor: cursor ?? input.cursor ?? 0, hasMore },
     logId,
   };
 }
@@ -119,6 +119,10 @@ function videosFrom(value: unknown, logId: string | undefined): TikTokVideo[] {
       viewCount: count('view_count'),
     };
   });
+}
+
+function isMillis(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function badResponse(detail: string, logId: string | undefined): TikTokError {
