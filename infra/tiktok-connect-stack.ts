@@ -22,6 +22,7 @@ import { DUE_INDEX, OPEN_ID_INDEX } from '../shared/store/table-schema.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { ClientSecret } from './client-secret.js';
 import { ConnectionsTable, type ItemAction, type TableIndex } from './connections-table.js';
+import { OperationsDashboard } from './operations-dashboard.js';
 import { refreshMetric } from './refresh-metrics.js';
 import { ServiceFunction, type ServiceFunctionProps } from './service-function.js';
 import { type RouteAccess, ServiceHttpApi } from './service-http-api.js';
@@ -204,13 +205,15 @@ export class TikTokConnectStack extends Stack {
   readonly alarms: readonly Alarm[];
   /** Only with `alarmEmail`. */
   readonly alarmTopic: AlarmTopic | undefined;
+  readonly dashboard: OperationsDashboard;
 
   readonly #functionDefaults: Pick<
     ServiceFunctionProps,
     'environment' | 'logRetention' | 'tracing' | 'projectRoot'
   >;
   readonly #refreshEnvironment: Readonly<Record<string, string>>;
-  readonly #accessGiven = new Set<string>();
+  /** Every function FUNCTION_ACCESS describes, by construct id, once created. */
+  readonly #functions = new Map<string, ServiceFunction>();
 
   constructor(scope: Construct, id: string, props: TikTokConnectStackProps = {}) {
     super(scope, id, props);
@@ -342,7 +345,7 @@ export class TikTokConnectStack extends Stack {
       }),
     );
 
-    const unused = Object.keys(FUNCTION_ACCESS).filter((name) => !this.#accessGiven.has(name));
+    const unused = Object.keys(FUNCTION_ACCESS).filter((name) => !this.#functions.has(name));
     if (unused.length > 0) {
       throw new Error(`FUNCTION_ACCESS names functions the stack does not create: ${unused.join(', ')}`);
     }
@@ -426,6 +429,17 @@ export class TikTokConnectStack extends Stack {
       for (const each of this.alarms) each.addAlarmAction(action);
     }
 
+    // What an operator looks at first: the alarms' state, connects, refreshes, TikTok's errors, latency.
+    this.dashboard = new OperationsDashboard(this, 'OperationsDashboard', {
+      dashboardName: `${this.stackName}-operations`,
+      api: this.api.api,
+      functions: new Map([...this.#functions].map(([functionId, fn]) => [functionId, fn.lambda])),
+      refreshQueue: this.refreshQueue,
+      refreshDeadLetterQueue: this.refreshDeadLetterQueue,
+      refreshInterval: scheduleInterval,
+      alarms: this.alarms,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'CallbackUrl', {
       value: this.redirectUri,
@@ -480,8 +494,6 @@ export class TikTokConnectStack extends Stack {
   ): ServiceFunction {
     const access = FUNCTION_ACCESS[id];
     if (!access) throw new Error(`${id} has no entry in FUNCTION_ACCESS: say there what it may do, and why`);
-    this.#accessGiven.add(id);
-
     const fn = this.addFunction(id, {
       ...(access.timeout ? { timeout: access.timeout } : {}),
       ...options,
@@ -493,6 +505,7 @@ export class TikTokConnectStack extends Stack {
         ...options.environment,
       },
     });
+    this.#functions.set(id, fn);
     if (access.items?.length) this.table.grantItemActions(fn, ...access.items);
     if (access.query) this.table.grantQuery(fn, access.query === 'table' ? undefined : access.query);
     if (access.tokenEnvelope) this.tokenKey.grantEnvelopeEncryption(fn);

@@ -2,6 +2,7 @@
  * Everything a handler needs, built once per container from the configuration and passed down explicitly.
  * Tests build their own with clients pointed at DynamoDB Local and the TikTok emulator.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -88,11 +89,14 @@ export type DepsOverrides = {
   dataKeys?: DataKeyProvider;
   clientSecret?: ClientSecretSource;
   fetch?: FetchLike;
+  /** The caller's own DynamoDB client (fault injection, request counting); default: built from the config. */
+  dynamoClient?: DynamoDBClient;
 };
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): ServiceDeps {
   const now = overrides.now ?? Date.now;
-  const db = createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const db =
+    overrides.dynamoClient ?? createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
   const cipher = new TokenCipher(overrides.dataKeys ?? dataKeysFor(config));
   const clientSecret = overrides.clientSecret ?? clientSecretFor(config);
   const { apiBaseUrl, httpTimeoutMs } = config.tiktok;

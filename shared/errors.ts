@@ -116,11 +116,14 @@ export class TikTokError extends AppError {
       logId?: string;
       retryable: boolean;
       httpStatus?: number;
+      /** TikTok's own Retry-After, when it sent one. */
+      retryAfterSeconds?: number | undefined;
       cause?: unknown;
     },
   ) {
     super(code, options.status ?? 502, detail, {
       cause: options.cause,
+      retryAfterSeconds: options.retryAfterSeconds,
       logFields: {
         tiktokCode: options.tiktokCode,
         tiktokLogId: options.logId,

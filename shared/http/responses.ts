@@ -38,7 +38,8 @@ export function problem(
     statusCode: error.status,
     headers: { ...SECURITY_HEADERS, 'content-type': 'application/problem+json; charset=utf-8' },
     body: JSON.stringify({
-      type: `https://github.com/tiktok-connect/tiktok-connect/blob/main/README.md#error-${error.code.replace(/_/g, '-')}`,
+      // A URN names the problem without pointing at a page we do not host; the README lists every code.
+      type: `urn:tiktok-connect:problem:${error.code}`,
       title: titleOf(error.code),
       status: error.status,
       detail: error.detail,

@@ -53,7 +53,12 @@ export function readEnvelope(response: TikTokHttpResponse): DisplayApiResult {
   const ok = response.status >= 200 && response.status < 300 && code === 'ok';
   if (ok && isRecord(body) && isRecord(body.data)) return { data: body.data, logId: response.logId };
 
-  const common = { logId: response.logId, httpStatus: response.status, tiktokCode: code };
+  const common = {
+    logId: response.logId,
+    httpStatus: response.status,
+    tiktokCode: code,
+    retryAfterSeconds: response.retryAfterSeconds,
+  };
   const known = code ? DISPLAY_ERRORS[code] : undefined;
   const message = typeof error?.message === 'string' && error.message ? `: ${error.message}` : '';
   if (known) {

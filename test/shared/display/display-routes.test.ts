@@ -169,7 +169,7 @@ describe('GET /tiktok/connections/{openId}/videos', () => {
       missingScopes: ['video.list'],
       reconnectUrl: '/auth/tiktok/start?force=1',
     });
-    expect(answer.json.type).toMatch(/^https:\/\//);
+    expect(answer.json.type).toBe('urn:tiktok-connect:problem:scope_missing');
     expect(answer.json.title).toBeTruthy();
     expect(service.emulator.calls.count()).toBe(0);
   });
