@@ -195,9 +195,7 @@ export class OperationsDashboard extends Dashboard {
       new GraphWidget({
         ...THIRD,
         title: 'Lambda throttles',
-        left: perFunction((fn, label) =>
-          fn.metricThrottles({ label, statistic: Stats.SUM, period: PERIOD }),
-        ),
+        left: perFunction((fn, label) => fn.metricThrottles({ label, statistic: Stats.SUM, period: PERIOD })),
         leftYAxis: { min: 0, showUnits: false },
       }),
       new GraphWidget({
