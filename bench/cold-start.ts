@@ -27,19 +27,24 @@ const CLIENTS: Record<string, string> = {
   '@aws-sdk/client-sqs': 'SQSClient',
 };
 
-// What a deployed function's environment holds (values are placeholders; nothing is called at import).
-const lambdaEnv = {
-  ...process.env,
-  AWS_REGION: 'us-east-1',
-  TABLE_NAME: 'bench',
-  TIKTOK_CLIENT_KEY: 'bench',
-  TIKTOK_CLIENT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
-  TOKEN_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/x',
-  EVENT_BUS_NAME: 'bench',
-  TIKTOK_REDIRECT_URI: 'https://api.example.com/auth/tiktok/callback',
-  DEFAULT_RETURN_URL: 'https://app.example.com/',
-  REFRESH_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
-};
+// What a deployed function's environment holds (placeholders; nothing is called at import). As in the stack,
+// only publishers get the event bus and only the refresher the queue.
+function lambdaEnv(clients: string[]): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    AWS_REGION: 'us-east-1',
+    TABLE_NAME: 'bench',
+    TIKTOK_CLIENT_KEY: 'bench',
+    TIKTOK_CLIENT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
+    TOKEN_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/x',
+    TIKTOK_REDIRECT_URI: 'https://api.example.com/auth/tiktok/callback',
+    DEFAULT_RETURN_URL: 'https://app.example.com/',
+    ...(clients.includes('@aws-sdk/client-eventbridge') ? { EVENT_BUS_NAME: 'bench' } : {}),
+    ...(clients.includes('@aws-sdk/client-sqs')
+      ? { REFRESH_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q' }
+      : {}),
+  };
+}
 
 async function bundle(
   entry: string,
@@ -63,12 +68,12 @@ async function bundle(
   return { file, bytes: statSync(file).size, metafile: result.metafile };
 }
 
-function initMs(file: string): number {
+function initMs(file: string, env: NodeJS.ProcessEnv): number {
   const times: number[] = [];
   const script = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
   for (let i = 0; i < RUNS; i++) {
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: lambdaEnv,
+      env,
       encoding: 'utf8',
     });
     if (run.status !== 0) throw new Error(`${basename(file)} failed to load: ${run.stderr}`);
@@ -93,8 +98,8 @@ for (const entry of entries) {
       `${used.map((pkg) => `new ${CLIENTS[pkg]}({});`).join('\n')}\nexport const handler = async () => ({});\n`,
   );
   const baseline = await bundle(baselineSource, `${name}-baseline`);
-  const fnMs = initMs(fn.file);
-  const baseMs = initMs(baseline.file);
+  const fnMs = initMs(fn.file, lambdaEnv(used));
+  const baseMs = initMs(baseline.file, lambdaEnv(used));
   rows.push([
     name,
     used.map((pkg) => pkg.replace('@aws-sdk/client-', '')).join('+'),

@@ -37,7 +37,7 @@ export interface OperationsDashboardProps {
   readonly alarms: readonly IAlarm[];
 }
 
-/** Five minutes: the finest period standard-resolution EMF and Lambda metrics fill without gaps at low traffic. */
+/** The period of every graph but the refresh ones, which sum per scheduled run. */
 const PERIOD = Duration.minutes(5);
 const WIDE = { width: 12, height: 6 } as const;
 const THIRD = { width: 8, height: 6 } as const;

@@ -3,26 +3,17 @@
  * Tests build their own with clients pointed at DynamoDB Local and the TikTok emulator.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Config, loadConfig } from './config.js';
 import type { DataKeyProvider } from './crypto/data-keys.js';
-import { KmsDataKeyProvider } from './crypto/kms-data-keys.js';
 import { LocalKeyFileProvider } from './crypto/local-key-file.js';
 import { TokenCipher } from './crypto/token-cipher.js';
-import {
-  type ConnectionEvents,
-  EventBridgeConnectionEvents,
-  LoggedConnectionEvents,
-} from './events/connection-events.js';
+import { ConfigError } from './errors.js';
+import { type ConnectionEvents, LoggedConnectionEvents } from './events/connection-events.js';
 import { Logger } from './log.js';
 import { type MetricSink, stdoutMetricSink } from './metrics.js';
-import { type RefreshQueue, SqsRefreshQueue } from './queue/refresh-queue.js';
+import type { RefreshQueue } from './queue/refresh-queue.js';
 import type { Redacted } from './redacted.js';
 import type { ClientSecretSource } from './secrets/client-secret.js';
-import { SecretsManagerClientSecret } from './secrets/secrets-manager-client-secret.js';
 import { StaticClientSecret } from './secrets/static-client-secret.js';
 import { ConnectionStore } from './store/connection-store.js';
 import { createDynamoClient } from './store/dynamo-client.js';
@@ -96,7 +87,8 @@ export type DepsOverrides = {
 export function createDeps(config: Config, overrides: DepsOverrides = {}): ServiceDeps {
   const now = overrides.now ?? Date.now;
   const db =
-    overrides.dynamoClient ?? createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+    overrides.dynamoClient ??
+    createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
   const cipher = new TokenCipher(overrides.dataKeys ?? dataKeysFor(config));
   const clientSecret = overrides.clientSecret ?? clientSecretFor(config);
   const { apiBaseUrl, httpTimeoutMs } = config.tiktok;
@@ -107,9 +99,9 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     now,
     random: overrides.random ?? Math.random,
     clientSecret,
-    events: overrides.events ?? eventsFor(config, logger),
+    events: overrides.events ?? new LoggedConnectionEvents(logger),
     metrics: overrides.metrics ?? stdoutMetricSink,
-    refreshQueue: overrides.refreshQueue ?? refreshQueueFor(config),
+    refreshQueue: overrides.refreshQueue,
     checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
     connections: new ConnectionStore({
@@ -140,43 +132,52 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
   };
 }
 
+/**
+ * The AWS services beyond DynamoDB, each from its own module, handed in by the Lambda entry that needs it: a
+ * function bundles (and initialises) only the SDK clients it uses, which keeps cold starts near the floor.
+ * A service the configuration asks for but the entry did not hand in fails loudly on first use.
+ */
+export type AwsProviders = {
+  dataKeys?: (config: Config) => DataKeyProvider | undefined;
+  clientSecret?: (config: Config) => ClientSecretSource | undefined;
+  events?: (config: Config) => ConnectionEvents | undefined;
+  refreshQueue?: (config: Config) => RefreshQueue | undefined;
+};
+
 /** The Lambda entry points' deps: configuration from the environment, real AWS clients. */
-export function createDepsFromEnv(): ServiceDeps {
-  return createDeps(loadConfig());
-}
-
-function eventsFor(config: Config, logger: Logger): ConnectionEvents {
-  if (!config.events.busName) return new LoggedConnectionEvents(logger);
-  return new EventBridgeConnectionEvents({
-    client: new EventBridgeClient({ region: config.region }),
-    busName: config.events.busName,
-  });
-}
-
-function refreshQueueFor(config: Config): RefreshQueue | undefined {
-  if (!config.refresh.queueUrl) return undefined;
-  return new SqsRefreshQueue({
-    sqs: new SQSClient({ region: config.region }),
-    queueUrl: config.refresh.queueUrl,
+export function createDepsFromEnv(aws: AwsProviders = {}): ServiceDeps {
+  const config = loadConfig();
+  const logger = new Logger({ context: { service: 'tiktok-connect' } });
+  const events = aws.events?.(config);
+  const refreshQueue = aws.refreshQueue?.(config);
+  // The stack sets these only for the functions that publish or enqueue: a mismatch is a wiring bug.
+  if (config.events.busName && !events) throw notHandedIn('EVENT_BUS_NAME (connection events)');
+  if (config.refresh.queueUrl && !refreshQueue) throw notHandedIn('REFRESH_QUEUE_URL (the refresh queue)');
+  return createDeps(config, {
+    logger,
+    dataKeys: aws.dataKeys?.(config) ?? dataKeysFor(config),
+    clientSecret: aws.clientSecret?.(config) ?? clientSecretFor(config),
+    ...(events ? { events } : {}),
+    ...(refreshQueue ? { refreshQueue } : {}),
   });
 }
 
 function dataKeysFor(config: Config): DataKeyProvider {
-  if ('kmsKeyId' in config.tokenKey) {
-    return new KmsDataKeyProvider({
-      kms: new KMSClient({ region: config.region }),
-      keyId: config.tokenKey.kmsKeyId,
-    });
-  }
-  return new LocalKeyFileProvider(config.tokenKey.keyFile);
+  if ('keyFile' in config.tokenKey) return new LocalKeyFileProvider(config.tokenKey.keyFile);
+  return {
+    keyForEncrypt: () => Promise.reject(notHandedIn('KMS data keys')),
+    keyForDecrypt: () => Promise.reject(notHandedIn('KMS data keys')),
+  };
 }
 
 function clientSecretFor(config: Config): ClientSecretSource {
   const source = config.tiktok.clientSecret;
   if ('fromEnv' in source) return new StaticClientSecret(source.fromEnv);
-  return new SecretsManagerClientSecret({
-    client: new SecretsManagerClient({ region: config.region }),
-    secretId: source.secretArn,
-    cacheSeconds: source.cacheSeconds,
-  });
+  return { get: () => Promise.reject(notHandedIn('the Secrets Manager client secret')) };
+}
+
+function notHandedIn(what: string): ConfigError {
+  return new ConfigError(
+    `${what} is configured but this function's entry does not provide it (see functions/)`,
+  );
 }

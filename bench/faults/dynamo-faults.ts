@@ -10,6 +10,8 @@ export type DynamoFaultPlan = {
   throttleAttempts?: number;
   /** Share of calls throttled on every attempt, so the error outlasts the SDK's retries and reaches the service. */
   throttleCalls?: number;
+  /** The operations `throttleCalls` picks from; default all. */
+  throttleOperations?: readonly DynamoOperation[];
   /** Share of refresh-lease writes refused as a conditional failure, as if another refresher held the lease. */
   refuseLeases?: number;
   /** Share of refresh compare-and-swap writes that lose to a real write made just before them. */
@@ -51,7 +53,8 @@ export class DynamoFaults {
         const input = args.input as Record<string, unknown>;
         const operation = operationOf(context.commandName, input);
         const plan = this.#plan;
-        if (plan.throttleCalls && this.#random() < plan.throttleCalls) {
+        const throttleable = plan.throttleOperations?.includes(operation) ?? true;
+        if (plan.throttleCalls && throttleable && this.#random() < plan.throttleCalls) {
           this.#doomed.add(context);
           this.injected.throttledCalls.set(operation, (this.injected.throttledCalls.get(operation) ?? 0) + 1);
         }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { DataKey, DataKeyProvider, DataKeyRef } from './data-keys.js';
 
@@ -82,4 +83,13 @@ export class KmsDataKeyProvider implements DataKeyProvider {
     const now = this.#now();
     for (const [cacheKey, entry] of this.#decrypted) if (entry.until <= now) this.#decrypted.delete(cacheKey);
   }
+}
+
+/** For the functions that seal or open tokens in AWS: data keys from the stack's KMS key (`TOKEN_KMS_KEY_ID`). */
+export function kmsDataKeys(config: Config): DataKeyProvider | undefined {
+  if (!('kmsKeyId' in config.tokenKey)) return undefined;
+  return new KmsDataKeyProvider({
+    kms: new KMSClient({ region: config.region }),
+    keyId: config.tokenKey.kmsKeyId,
+  });
 }

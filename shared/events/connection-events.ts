@@ -1,4 +1,3 @@
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../log.js';
 
 export const EVENT_SOURCE = 'tiktok-connect';
@@ -30,35 +29,6 @@ export interface ConnectionEvents {
 }
 
 export const detailTypeOf = (type: ConnectionEventType) => `tiktok.connection.${type}`;
-
-/** EventBridge: one entry per state change on the configured bus. */
-export class EventBridgeConnectionEvents implements ConnectionEvents {
-  readonly #client: EventBridgeClient;
-  readonly #busName: string;
-
-  constructor(options: { client: EventBridgeClient; busName: string }) {
-    this.#client = options.client;
-    this.#busName = options.busName;
-  }
-
-  async publish(event: ConnectionEvent): Promise<void> {
-    const result = await this.#client.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: this.#busName,
-            Source: EVENT_SOURCE,
-            DetailType: detailTypeOf(event.type),
-            Detail: JSON.stringify(event),
-          },
-        ],
-      }),
-    );
-    if (result.FailedEntryCount) {
-      throw new Error(`EventBridge refused the event: ${result.Entries?.[0]?.ErrorCode ?? 'unknown'}`);
-    }
-  }
-}
 
 /** Local and tests: events go to the log (and to an optional listener). */
 export class LoggedConnectionEvents implements ConnectionEvents {

@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { Redacted } from '../redacted.js';
 import type { ClientSecretSource } from './client-secret.js';
@@ -73,4 +74,15 @@ function parseSecret(raw: string | undefined): Redacted {
     );
   }
   return new Redacted(secret);
+}
+
+/** For the functions that call TikTok's token endpoints or check webhook signatures in AWS. */
+export function secretsManagerClientSecret(config: Config): ClientSecretSource | undefined {
+  const source = config.tiktok.clientSecret;
+  if (!('secretArn' in source)) return undefined;
+  return new SecretsManagerClientSecret({
+    client: new SecretsManagerClient({ region: config.region }),
+    secretId: source.secretArn,
+    cacheSeconds: source.cacheSeconds,
+  });
 }

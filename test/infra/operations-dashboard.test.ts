@@ -24,8 +24,10 @@ const CONNECT_DIMENSIONS = ['Operation', 'connect', 'Service', 'tiktok-connect']
  * names, alarm ARNs); each reference is put back as a string `Ref:<id>` or `GetAtt:<id>.<attribute>`.
  */
 function dashboardWidgets(template: Template): Widget[] {
-  const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
-  const [separator, parts] = dashboard?.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
+  const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as {
+    Properties: { DashboardBody: { 'Fn::Join': [string, unknown[]] } };
+  }[];
+  const [separator, parts] = dashboard?.Properties.DashboardBody['Fn::Join'] ?? ['', []];
   const text = parts
     .map((part) => {
       if (typeof part === 'string') return part;
@@ -113,7 +115,7 @@ describe('OperationsDashboard', () => {
       `Service="tiktok-connect" Operation="connect"', 'Sum', 300)`;
     expect(expressionsOf('Connects')).toEqual([{ expression: `SUM(${failuresSearch})`, label: 'Failed' }]);
     expect(expressionsOf('Connect failures by reason')).toEqual([
-      { expression: failuresSearch, label: "${PROP('Dim.Reason')}" },
+      { expression: failuresSearch, label: `\${PROP('Dim.Reason')}` },
     ]);
   });
 
@@ -159,7 +161,7 @@ describe('OperationsDashboard', () => {
         expression:
           `SEARCH('{TikTokConnect,Service,Operation,Code} MetricName="TikTokError" ` +
           `Service="tiktok-connect"', 'Sum', 300)`,
-        label: "${PROP('Dim.Operation')} ${PROP('Dim.Code')}",
+        label: `\${PROP('Dim.Operation')} \${PROP('Dim.Code')}`,
       },
     ]);
   });

@@ -5,11 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildRefreshWorkerHandler } from '../../../shared/lifecycle/refresh-handlers.js';
 import { type RefreshRunReport, runScheduledRefresh } from '../../../shared/lifecycle/refresh-run.js';
-import {
-  type RefreshBatch,
-  type RefreshQueue,
-  SqsRefreshQueue,
-} from '../../../shared/queue/refresh-queue.js';
+import type { RefreshBatch, RefreshQueue } from '../../../shared/queue/refresh-queue.js';
+import { SqsRefreshQueue } from '../../../shared/queue/sqs-refresh-queue.js';
 import type { ConnectionKey } from '../../../shared/store/connection-store.js';
 import { connectAccount } from '../../support/connect-driver.js';
 import { startTestService, type TestService } from '../../support/service.js';
