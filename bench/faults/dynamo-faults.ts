@@ -8,10 +8,15 @@ import type { ConnectionKey } from '../../shared/store/connection-store.js';
 export type DynamoFaultPlan = {
   /** Share of request attempts DynamoDB throttles; the SDK's own retries see them, as in production. */
   throttleAttempts?: number;
-  /** Share of calls throttled on every attempt, so the error outlasts the SDK's retries and reaches the service. */
-  throttleCalls?: number;
-  /** The operations `throttleCalls` picks from; default all. */
-  throttleOperations?: readonly DynamoOperation[];
+  /** Calls throttled on every attempt, so the error outlasts the SDK's retries and reaches the service. */
+  throttleCalls?: {
+    /** The operations it picks from; default all. */
+    operations?: readonly DynamoOperation[];
+    /** A (seeded) random share of those calls … */
+    share?: number;
+    /** … or every n-th of them. */
+    every?: number;
+  };
   /** Share of refresh-lease writes refused as a conditional failure, as if another refresher held the lease. */
   refuseLeases?: number;
   /** Share of refresh compare-and-swap writes that lose to a real write made just before them. */
@@ -40,6 +45,7 @@ export class DynamoFaults {
   readonly #plan: DynamoFaultPlan;
   readonly #random: () => number;
   readonly #doomed = new WeakSet<object>();
+  #eligibleCalls = 0;
 
   constructor(plan: DynamoFaultPlan, random: () => number) {
     this.#plan = plan;
@@ -53,8 +59,7 @@ export class DynamoFaults {
         const input = args.input as Record<string, unknown>;
         const operation = operationOf(context.commandName, input);
         const plan = this.#plan;
-        const throttleable = plan.throttleOperations?.includes(operation) ?? true;
-        if (plan.throttleCalls && throttleable && this.#random() < plan.throttleCalls) {
+        if (this.#throttlesCall(operation)) {
           this.#doomed.add(context);
           this.injected.throttledCalls.set(operation, (this.injected.throttledCalls.get(operation) ?? 0) + 1);
         }
@@ -96,6 +101,14 @@ export class DynamoFaults {
       { step: 'deserialize', name: 'benchFaultsPerAttempt' },
     );
     return client;
+  }
+
+  #throttlesCall(operation: DynamoOperation): boolean {
+    const throttling = this.#plan.throttleCalls;
+    if (!throttling || !(throttling.operations?.includes(operation) ?? true)) return false;
+    this.#eligibleCalls++;
+    if (throttling.every !== undefined) return this.#eligibleCalls % throttling.every === 0;
+    return throttling.share !== undefined && this.#random() < throttling.share;
   }
 
   throttledCallsSummary(): string {

@@ -6,6 +6,7 @@ import { getFreshAccessToken } from '../../shared/lifecycle/fresh-access-token.j
 import { IN_RUN_RETRIES } from '../../shared/lifecycle/refresh-policy.js';
 import { runScheduledRefresh } from '../../shared/lifecycle/refresh-run.js';
 import { createDynamoClient } from '../../shared/store/dynamo-client.js';
+import { REFRESH_SHARD_COUNT } from '../../shared/store/table-schema.js';
 import { fetchUserInfo } from '../../shared/tiktok/user-info.js';
 import { type DynamoFaultPlan, DynamoFaults } from './dynamo-faults.js';
 import {
@@ -217,13 +218,13 @@ export const scenarios: Scenario[] = [
   dynamoFaultScenario('DynamoDB throttling, 20% of attempts', () => ({ throttleAttempts: 0.2 }), 3),
   dynamoFaultScenario(
     'DynamoDB throttling outlasting SDK retries, 10% of item reads and writes',
-    () => ({ throttleCalls: 0.1, throttleOperations: ['get', 'lease', 'save_refreshed', 'other_update'] }),
+    () => ({ throttleCalls: { share: 0.1, operations: ['get', 'lease', 'save_refreshed', 'other_update'] } }),
     4,
   ),
   dynamoFaultScenario(
-    'DynamoDB throttling outlasting SDK retries, 5% of due-index queries',
-    () => ({ throttleCalls: 0.05, throttleOperations: ['query'] }),
-    4,
+    'DynamoDB throttling outlasting SDK retries on 1 of the 16 due-index shard queries',
+    () => ({ throttleCalls: { every: REFRESH_SHARD_COUNT, operations: ['query'] } }),
+    3,
   ),
   dynamoFaultScenario(
     'DynamoDB conditional failures (lease refused, CAS lost to a reconnect)',

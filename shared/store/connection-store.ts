@@ -3,6 +3,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DataKeyRef } from '../crypto/data-keys.js';
@@ -445,6 +446,57 @@ export class ConnectionStore {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Key rotation: the same tokens, sealed again with the current data key, in one compare-and-swap on the version
+   * (a refresh in between wins, and its write already used the current key). The schedule is left as it is.
+   */
+  async reseal(record: ConnectionRecord): Promise<'resealed' | 'changed'> {
+    const tokens = await this.openTokens(record);
+    const key = connectionKey(record.appUser, record.openId);
+    const { keyRef, sealed } = await this.#cipher.seal(key, tokens);
+    try {
+      await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#tableName,
+          Key: keyItem(key),
+          ...updateExpression({
+            set: {
+              accessToken: bin(sealed.accessToken),
+              refreshToken: bin(sealed.refreshToken),
+              ...keyRefAttributes(keyRef),
+            },
+            remove: keyRef.wrappedKey ? [] : ['wrappedKey'],
+            bumpVersion: true,
+            conditionValues: { ':expectedVersion': num(record.version) },
+            conditionNames: { '#v': 'version' },
+          }),
+          ConditionExpression: '#v = :expectedVersion AND attribute_exists(accessToken)',
+        }),
+      );
+      return 'resealed';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'changed';
+      throw error;
+    }
+  }
+
+  /** Every connection holding tokens, page by page: an operator's job (key rotation), so a Scan is right here. */
+  async *connectionsWithTokens(): AsyncGenerator<ConnectionRecord> {
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#db.send(
+        new ScanCommand({
+          TableName: this.#tableName,
+          FilterExpression: 'kind = :kind AND attribute_exists(accessToken)',
+          ExpressionAttributeValues: { ':kind': str('connection') },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) yield connectionFrom(item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 
   async openTokens(record: ConnectionRecord): Promise<{ accessToken: Redacted; refreshToken: Redacted }> {
