@@ -51,7 +51,7 @@ export class KmsDataKeyProvider implements DataKeyProvider {
         KeyId: ref.keyVersion.slice('kms:'.length),
       }),
     );
-    if (!result.Plaintext || result.Plaintext.length !== 32) {
+    if (result.Plaintext?.length !== 32) {
       throw new AppError('internal', 500, 'KMS returned no 256-bit data key');
     }
     const key = Buffer.from(result.Plaintext);

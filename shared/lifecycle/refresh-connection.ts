@@ -135,7 +135,7 @@ async function saveRefreshed(
       tiktokLogId: tokens.logId,
     });
     // The connection was disconnected or revoked while we refreshed: the grant we just got must not live on.
-    if (!current || !current.sealedTokens) await revokeQuietly(deps, tokens.accessToken, log);
+    if (!current?.sealedTokens) await revokeQuietly(deps, tokens.accessToken, log);
     return { kind: 'superseded' };
   }
   log.info('connection refreshed', {
