@@ -53,9 +53,11 @@ const lost = sum((r) => r.lost);
 const unusable = sum((r) => r.unusable);
 const tiktokSaid = sum((r) => r.tiktokSaid);
 const duplicates = sum((r) => r.duplicates);
+const answerLost = sum((r) => r.answerLost);
 const summary =
   `${results.length} scenarios, ${lost} connections lost, ${unusable + tiktokSaid} unusable ` +
-  `(${unusable === 0 ? 'all' : `${tiktokSaid} of them`} TikTok-said), ${duplicates} duplicate refresh calls`;
+  `(${unusable === 0 ? 'all' : `${tiktokSaid} of them`} TikTok-said: ${tiktokSaid - answerLost} invalid_grant ` +
+  `injected, ${answerLost} TikTok rotated and the answer was lost), ${duplicates} duplicate refresh calls`;
 
 console.log('\nbench/faults — fault injection against DynamoDB Local and the TikTok emulator\n');
 console.log(textTable(results));

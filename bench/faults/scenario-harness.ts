@@ -59,6 +59,8 @@ export type ScenarioResult = {
   lost: number;
   unusable: number;
   tiktokSaid: number;
+  /** Of `tiktokSaid`: TikTok rotated and its answer never reached a live refresher. */
+  answerLost: number;
   duplicates: number;
   notes: string[];
   seconds: number;
@@ -157,6 +159,7 @@ export async function runScenario(
       lost: verdict.lost,
       unusable: verdict.unusable,
       tiktokSaid: verdict.tiktokSaid,
+      answerLost: verdict.answerLost,
       duplicates: ledger.duplicates(),
       notes: [
         ...notes,
@@ -202,6 +205,7 @@ async function judge(ctx: ScenarioContext, deps: ServiceDeps, seeded: Map<string
   let lost = 0;
   let unusable = 0;
   let tiktokSaid = 0;
+  let answerLost = 0;
   const reasons = new Map<string, number>();
   const tally = (reason: string) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   for (const key of ctx.keys) {
@@ -218,6 +222,7 @@ async function judge(ctx: ScenarioContext, deps: ServiceDeps, seeded: Map<string
         tally('reauth: TikTok said invalid_grant (injected)');
       } else if (record.status === 'reauth_required' && cause === 'answer_lost') {
         tiktokSaid++;
+        answerLost++;
         tally(`reauth (${record.statusReason}): TikTok rotated and the answer was lost`);
       } else {
         lost++;
@@ -247,7 +252,7 @@ async function judge(ctx: ScenarioContext, deps: ServiceDeps, seeded: Map<string
     else tally('never refreshed');
   }
   const notes = [...reasons].map(([reason, n]) => `${n} ${reason}`);
-  return { refreshed, lost, unusable, tiktokSaid, notes };
+  return { refreshed, lost, unusable, tiktokSaid, answerLost, notes };
 }
 
 async function userInfoWorks(ctx: ScenarioContext, accessToken: Redacted): Promise<boolean> {
