@@ -1,5 +1,4 @@
 import {
-  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
@@ -22,6 +21,7 @@ import {
   str,
   strList,
 } from './attributes.js';
+import { CONDITION_FAILED, ifConditionHolds } from './conditional-write.js';
 import { keyRefAttributes, readKeyRef } from './key-ref-attributes.js';
 import { refreshScheduleFields } from './refresh-schedule.js';
 import { DUE_INDEX, OPEN_ID_INDEX } from './table-schema.js';
@@ -271,8 +271,8 @@ export class ConnectionStore {
         conditionNames['#v'] = 'version';
       }
     }
-    try {
-      const result = await this.#db.send(
+    const result = await ifConditionHolds(
+      this.#db.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: keyItem(connectionKey(input.key.appUser, input.key.openId)),
@@ -284,12 +284,10 @@ export class ConnectionStore {
           ConditionExpression: conditions.join(' AND '),
           ReturnValues: 'ALL_OLD',
         }),
-      );
-      return result.Attributes ? connectionFrom(result.Attributes) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    if (result === CONDITION_FAILED) return undefined;
+    return result.Attributes ? connectionFrom(result.Attributes) : undefined;
   }
 
   /**
@@ -305,8 +303,8 @@ export class ConnectionStore {
     const key = connectionKey(input.record.appUser, input.record.openId);
     const grantAttributes = await this.#grantAttributes(key, input.grant, input.now);
     const refreshExtended = input.grant.refreshExpiresAt > (input.record.refreshExpiresAt ?? 0);
-    try {
-      await this.#db.send(
+    const written = await ifConditionHolds(
+      this.#db.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: keyItem(key),
@@ -324,12 +322,10 @@ export class ConnectionStore {
           }),
           ConditionExpression: '#v = :expectedVersion AND leaseOwner = :owner',
         }),
-      );
-      return { outcome: 'saved', version: input.record.version + 1 };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { outcome: 'lost' };
-      throw error;
-    }
+      ),
+    );
+    if (written === CONDITION_FAILED) return { outcome: 'lost' };
+    return { outcome: 'saved', version: input.record.version + 1 };
   }
 
   /** A retryable failure: count it, push the next attempt out (backoff), give the lease back. */
@@ -417,8 +413,8 @@ export class ConnectionStore {
         : input.status === 'revoked'
           ? 'revokedAt'
           : 'reauthRequiredAt';
-    try {
-      const result = await this.#db.send(
+    const result = await ifConditionHolds(
+      this.#db.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: keyItem(connectionKey(input.key.appUser, input.key.openId)),
@@ -440,12 +436,10 @@ export class ConnectionStore {
           ConditionExpression: conditions.join(' AND '),
           ReturnValues: 'ALL_OLD',
         }),
-      );
-      return result.Attributes ? connectionFrom(result.Attributes) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    if (result === CONDITION_FAILED) return undefined;
+    return result.Attributes ? connectionFrom(result.Attributes) : undefined;
   }
 
   /**
@@ -456,8 +450,8 @@ export class ConnectionStore {
     const tokens = await this.openTokens(record);
     const key = connectionKey(record.appUser, record.openId);
     const { keyRef, sealed } = await this.#cipher.seal(key, tokens);
-    try {
-      await this.#db.send(
+    const written = await ifConditionHolds(
+      this.#db.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: keyItem(key),
@@ -474,12 +468,10 @@ export class ConnectionStore {
           }),
           ConditionExpression: '#v = :expectedVersion AND attribute_exists(accessToken)',
         }),
-      );
-      return 'resealed';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'changed';
-      throw error;
-    }
+      ),
+    );
+    if (written === CONDITION_FAILED) return 'changed';
+    return 'resealed';
   }
 
   /** Every connection holding tokens, page by page: an operator's job (key rotation), so a Scan is right here. */
@@ -539,20 +531,17 @@ export class ConnectionStore {
       condition += ' AND leaseOwner = :owner';
       conditionValues[':owner'] = str(change.owner);
     }
-    try {
-      await this.#db.send(
+    const written = await ifConditionHolds(
+      this.#db.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
           Key: keyItem(connectionKey(record.appUser, record.openId)),
           ...updateExpression({ set: change.set, remove: change.remove, conditionValues }),
           ConditionExpression: condition,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    return written !== CONDITION_FAILED;
   }
 }
 
