@@ -307,7 +307,7 @@ export function describeOutcomes(outcomes: Map<string, number>): string {
 }
 
 export function describeRun(report: RefreshRunReport | Error): string {
-  if (report instanceof Error) return `run failed (${report.name})`;
+  if (report instanceof Error) return `whole run failed: ${report.name}`;
   const parts = [`${report.refreshed} refreshed`];
   if (report.skipped) parts.push(`${report.skipped} skipped`);
   if (report.superseded) parts.push(`${report.superseded} superseded`);

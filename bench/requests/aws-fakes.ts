@@ -1,13 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Meter } from './meter.js';
 
-export const BENCH_KMS_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000';
+export const BENCH_KMS_KEY_ARN =
+  'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000';
 export const BENCH_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tiktok-client-secret';
 export const BENCH_EVENT_BUS = 'bench-connection-events';
 export const BENCH_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-refresh';
@@ -65,7 +65,10 @@ export class AwsFakes {
       .on(GetSecretValueCommand)
       .callsFake(() => {
         meter.add('secrets:GetSecretValue');
-        return { ARN: BENCH_SECRET_ARN, SecretString: JSON.stringify({ client_secret: options.clientSecret }) };
+        return {
+          ARN: BENCH_SECRET_ARN,
+          SecretString: JSON.stringify({ client_secret: options.clientSecret }),
+        };
       });
 
     mockClient(this.eventBridge)

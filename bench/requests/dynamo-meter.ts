@@ -29,7 +29,7 @@ const READ_COMMANDS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'Tran
 export function meterDynamo(client: DynamoDBClient, meter: Meter): DynamoDBClient {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const command = context.commandName.replace(/Command$/, '');
+      const command = (context.commandName ?? '').replace(/Command$/, '');
       meter.add(`dynamodb:${command}`);
       const input = { ...(args.input as Record<string, unknown>) };
       if (CAPACITY_COMMANDS.has(command)) input.ReturnConsumedCapacity = 'INDEXES';

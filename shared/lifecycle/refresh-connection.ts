@@ -126,7 +126,9 @@ async function saveRefreshed(
   const now = deps.now();
   // TikTok may leave `scope` out of a refresh answer; the grant's scopes do not change on refresh.
   const scopes = tokens.scopes.length > 0 ? tokens.scopes : record.scopes;
-  const saved = await deps.connections.saveRefreshed({ record, owner, grant: { ...tokens, scopes }, now });
+  const saved = await storeRefreshResult(deps, () =>
+    deps.connections.saveRefreshed({ record, owner, grant: { ...tokens, scopes }, now }),
+  );
   if (saved.outcome === 'lost') {
     const current = await deps.connections.get(record.appUser, record.openId);
     log.warn('refresh result not stored: the connection changed meanwhile', {
@@ -157,6 +159,30 @@ async function saveRefreshed(
     retries,
   };
 }
+
+/**
+ * TikTok has rotated the refresh token: the new one exists only in this process until it is stored. A failed
+ * write here (throttling, a network blip) is retried with backoff while the lease holds — the write is conditional
+ * on our version and lease, so repeating it is safe — rather than dropped, which would lose the connection.
+ */
+async function storeRefreshResult<T>(deps: ServiceDeps, write: () => Promise<T>): Promise<T> {
+  const giveUpAt = deps.now() + deps.config.refresh.leaseMs - 5000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (deps.now() + STORE_RETRY_CAP_MS > giveUpAt) throw error;
+      deps.logger.warn('storing a refresh result failed; trying again', {
+        event: 'refresh_store_retry',
+        attempt,
+        error,
+      });
+      await sleep(Math.min(STORE_RETRY_CAP_MS, 100 * 2 ** attempt) * (0.5 + deps.random() / 2));
+    }
+  }
+}
+
+const STORE_RETRY_CAP_MS = 3000;
 
 async function handleFailure(
   deps: ServiceDeps,

@@ -46,7 +46,7 @@ export async function runScheduledRefresh(
   const queue = options.handToQueue === false ? undefined : deps.refreshQueue;
   const inlineLimit = queue ? maxInline : Number.POSITIVE_INFINITY;
 
-  const due = await findDue(deps, dueBefore, queue ? undefined : inlineLimit);
+  const { keys: due, failedShards } = await findDue(deps, dueBefore, queue ? undefined : inlineLimit);
   const inline = due.slice(0, inlineLimit);
   const overflow = due.slice(inline.length);
 
@@ -73,6 +73,8 @@ export async function runScheduledRefresh(
     runId,
     due: due.length,
     ...report,
+    // A shard that could not be read counts as an error (alarmed): what it holds waits for the next run.
+    errors: report.errors + failedShards,
     enqueued,
     leftOver: inline.length - report.attempted + (overflow.length - enqueued),
     durationMs: deps.now() - startedAt,
@@ -105,12 +107,16 @@ export async function refreshBatch(
   return result;
 }
 
+/**
+ * Every shard of the due index, queried in parallel. A shard that fails (throttling past the SDK's retries) is
+ * logged and counted, and the run goes on with the others: one bad shard must not stop all refreshes.
+ */
 async function findDue(
   deps: ServiceDeps,
   dueBefore: number,
   cap: number | undefined,
-): Promise<ConnectionKey[]> {
-  const perShard = await Promise.all(
+): Promise<{ keys: ConnectionKey[]; failedShards: number }> {
+  const perShard = await Promise.allSettled(
     allRefreshShards().map(async (shard) => {
       const keys: (ConnectionKey & { dueAt: number })[] = [];
       let startKey: Awaited<ReturnType<ServiceDeps['connections']['queryDue']>>['nextKey'];
@@ -122,9 +128,22 @@ async function findDue(
       return keys;
     }),
   );
+  const failed = perShard.filter((result) => result.status === 'rejected');
+  for (const result of failed) {
+    deps.logger.error('querying a due-index shard failed', {
+      event: 'refresh_shard_failed',
+      error: result.reason,
+    });
+  }
   // Most urgent first across shards.
-  const all = perShard.flat().sort((a, b) => a.dueAt - b.dueAt);
-  return (cap === undefined ? all : all.slice(0, cap)).map(({ appUser, openId }) => ({ appUser, openId }));
+  const all = perShard
+    .flatMap((result) => (result.status === 'fulfilled' ? result.value : []))
+    .sort((a, b) => a.dueAt - b.dueAt);
+  const keys = (cap === undefined ? all : all.slice(0, cap)).map(({ appUser, openId }) => ({
+    appUser,
+    openId,
+  }));
+  return { keys, failedShards: failed.length };
 }
 
 async function refreshMany(

@@ -187,6 +187,29 @@ describe('scheduled refresh', () => {
     expect(service.logs.some((line) => line.includes('refresh_interrupted_detected'))).toBe(true);
   });
 
+  it('keeps trying to store a rotated token when the write fails (throttling), instead of losing the connection', async () => {
+    const key = await connectWithTtl(120);
+    const connections = service.deps.connections;
+    const save = connections.saveRefreshed.bind(connections);
+    let failures = 2;
+    connections.saveRefreshed = async (input) => {
+      if (failures-- > 0)
+        throw Object.assign(new Error('Throughput exceeds the current capacity'), {
+          name: 'ThrottlingException',
+        });
+      return save(input);
+    };
+    try {
+      const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: inAMinute() });
+      expect(outcome.kind).toBe('refreshed');
+    } finally {
+      connections.saveRefreshed = save;
+    }
+    const tokens = await service.deps.connections.openTokens(await stored(key));
+    expect(await userInfoWorks(tokens.accessToken)).toBe(true);
+    expect(service.emulator.calls.count('refresh')).toBe(1);
+  });
+
   it('retries a TikTok 5xx inside the run with backoff and succeeds', async () => {
     const key = await connectWithTtl(120);
     service.emulator.faults.push({ endpoint: 'refresh', kind: 'http_500', count: 1 });
