@@ -18,43 +18,11 @@ import { BenchService, CACHE_SECONDS } from './requests/bench-service.js';
 import { itemBytes } from './requests/dynamo-meter.js';
 import { type Flow, type FlowContext, flows } from './requests/flows.js';
 import { byPrefix, type Counts, difference, get, scaled } from './requests/meter.js';
+import type { Check, FlowResult, ItemSizes, RequestsReport } from './requests/report.js';
 import { markdownTable, textTable } from './table.js';
 
 const { values } = parseArgs({ options: { 'warm-samples': { type: 'string', default: '5' } } });
 const WARM_SAMPLES = Math.max(1, Number(values['warm-samples']));
-
-export type FlowResult = {
-  id: string;
-  label: string;
-  functionName: string;
-  units: number;
-  /** The first run in a fresh container. */
-  cold: Counts;
-  /** The second run in the same container. */
-  warm: Counts;
-  coldMs: number;
-  /** Median handler time of the warm runs. */
-  warmMs: number;
-  warmSamplesMs: number[];
-  /** Counters of later warm runs that differed from the second run's (e.g. a rate-budget minute rolled over). */
-  warmVariations: string[];
-};
-
-export type ItemSizes = Record<string, { items: number; meanBytes: number }>;
-
-export type Check = { name: string; pass: boolean; detail: string };
-
-export type RequestsReport = {
-  generatedAt: string;
-  node: string;
-  cacheSeconds: number;
-  flows: FlowResult[];
-  itemSizes: ItemSizes;
-  /** CloudWatch metrics the flows emitted (namespace|dimensions|name); failures would add more. */
-  emfMetrics: string[];
-  checks: Check[];
-  notes: string[];
-};
 
 const service = await BenchService.start();
 const tables: string[] = [];
