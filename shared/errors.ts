@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'state_expired'
   | 'state_browser_mismatch'
   | 'launch_invalid'
+  | 'launch_origin_refused'
   | 'code_missing'
   | 'access_denied'
   | 'authorization_failed'

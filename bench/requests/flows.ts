@@ -100,8 +100,10 @@ export function flows(warmSamples: number): Flow[] {
       },
       build: ({ deps }) => {
         const handler = buildLaunchHandler(deps);
+        // The browser follows the launch link from the platform's page (the default return URL's origin).
+        const referer = deps.config.returnUrls.defaultUrl;
         return async (ticket) => {
-          const event = httpApiEvent({ path: '/auth/tiktok/launch', query: `ticket=${ticket}` });
+          const event = httpApiEvent({ path: '/auth/tiktok/launch', query: `ticket=${ticket}`, headers: { referer } });
           const answer = await handler(event, API_CONTEXT);
           if (!answer.headers.location?.includes('/v2/auth/authorize/')) throw new Error('launch: not sent to TikTok');
           return http(answer, 302);

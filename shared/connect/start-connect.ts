@@ -4,6 +4,7 @@ import { sha256Hex } from '../store/hashing.js';
 import { buildAuthorizeUrl } from '../tiktok/authorize-url.js';
 import { codeChallengeS256, createCodeVerifier } from '../tiktok/pkce.js';
 import { randomToken } from './flow-secrets.js';
+import { sealWithTicket } from './launch-ticket.js';
 import { resolveReturnTo } from './return-url.js';
 
 export const FLOW_TTL_MS = 10 * 60 * 1000;
@@ -61,9 +62,17 @@ export async function startConnect(deps: ServiceDeps, input: StartConnectInput):
   }
 
   const ticket = randomToken();
+  // A launch link can be opened by someone other than the user who asked for it (a forwarded link, a CSRF):
+  // TikTok must then show its consent page rather than approve silently for whoever is signed in there.
+  const consentingUrl = new URL(authorizeUrl);
+  consentingUrl.searchParams.set('disable_auto_auth', '1');
   await deps.states.saveFlow(
     { ...flow, nonceHash: undefined },
-    { ticketHash: sha256Hex(ticket), authorizeUrl, expiresAt: createdAt + LAUNCH_TTL_MS },
+    {
+      ticketHash: sha256Hex(ticket),
+      sealedAuthorizeUrl: sealWithTicket(ticket, consentingUrl.toString()),
+      expiresAt: createdAt + LAUNCH_TTL_MS,
+    },
   );
   log.info('connect started', { event: 'connect_started', mode: 'json' });
   const launchUrl = new URL('launch', config.tiktok.redirectUri);

@@ -5,7 +5,14 @@ import { returnUrlWithOutcome } from '../connect/return-url.js';
 import { FLOW_TTL_MS, startConnect } from '../connect/start-connect.js';
 import type { ServiceDeps } from '../deps.js';
 import { ConnectFlowError } from '../errors.js';
-import { acceptsJson, type HttpEvent, readCookie, readQuery, requireAppUser } from './api-event.js';
+import {
+  acceptsJson,
+  type HttpEvent,
+  readCookie,
+  readHeader,
+  readQuery,
+  requireAppUser,
+} from './api-event.js';
 import { clearedNonceCookie, nonceCookie, nonceCookieName } from './cookies.js';
 import { errorResponses } from './error-responses.js';
 import { type HttpResult, json, redirect } from './responses.js';
@@ -37,7 +44,7 @@ export function buildLaunchHandler(deps: ServiceDeps) {
     .handler(async (event) => {
       try {
         const { ticket } = readQuery(event, ['ticket']);
-        const launch = await launchConnect(deps, { ticket });
+        const launch = await launchConnect(deps, { ticket, referer: readHeader(event, 'referer') });
         return redirect(launch.location, [flowCookie(deps, launch.browserNonce.reveal())]);
       } catch (error) {
         if (!(error instanceof ConnectFlowError)) throw error;

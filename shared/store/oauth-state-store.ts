@@ -38,9 +38,14 @@ export type OAuthFlow = {
 };
 
 /** JSON mode: a one-time ticket the browser exchanges at /launch for the cookie and the redirect to TikTok. */
-export type LaunchTicket = { ticketHash: string; authorizeUrl: string; expiresAt: number };
+export type LaunchTicket = {
+  ticketHash: string;
+  /** The authorize URL (it carries the raw state), sealed with a key derived from the ticket. */
+  sealedAuthorizeUrl: Uint8Array;
+  expiresAt: number;
+};
 
-export type ConsumedLaunch = { stateHash: string; authorizeUrl: string };
+export type ConsumedLaunch = { stateHash: string; sealedAuthorizeUrl: Uint8Array };
 
 const stateKey = (stateHash: string) => ({ pk: `STATE#${stateHash}`, sk: 'STATE' });
 const launchKey = (ticketHash: string) => ({ pk: `LAUNCH#${ticketHash}`, sk: 'LAUNCH' });
@@ -90,7 +95,7 @@ export class OAuthStateStore {
       ...keyItem(launchKey(ticket.ticketHash)),
       kind: str('launch_ticket'),
       stateHash: str(flow.stateHash),
-      authorizeUrl: str(ticket.authorizeUrl),
+      authorizeUrl: bin(ticket.sealedAuthorizeUrl),
       expiresAt: num(ticket.expiresAt),
       ttl: num(ttlOf(ticket.expiresAt)),
     };
@@ -153,7 +158,7 @@ export class OAuthStateStore {
       }
       throw error;
     }
-    return { stateHash, authorizeUrl: requireStr(old, 'authorizeUrl') };
+    return { stateHash, sealedAuthorizeUrl: requireBin(old, 'authorizeUrl') };
   }
 
   /**

@@ -71,7 +71,8 @@ describe('npm start: the local stack', () => {
     expect(started.status).toBe(200);
     const { authorizeUrl } = await started.json();
 
-    const launched = await b.fetch(authorizeUrl);
+    // The browser navigates there from the app's page, so it sends that page as Referer.
+    const launched = await b.fetch(authorizeUrl, { headers: { referer: `${stack.url}/platforms/connect` } });
     expect(launched.status).toBe(302);
     const tiktokUrl = launched.headers.get('location') as string;
     expect(tiktokUrl.startsWith(stack.emulator?.authorizeUrl as string)).toBe(true);

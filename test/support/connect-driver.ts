@@ -30,8 +30,14 @@ export function connectDriver(service: TestService) {
       return (await startHandler(event, lambdaContext)) as HttpAnswer;
     },
 
-    async launch(query: string, cookies: string[] = []): Promise<HttpAnswer> {
-      const event = httpApiEvent({ path: '/auth/tiktok/launch', query, cookies });
+    /** A top-level navigation from the app's page (so with its Referer), unless told otherwise. */
+    async launch(
+      query: string,
+      cookies: string[] = [],
+      referer: string | null = 'https://app.example.test/settings/tiktok',
+    ): Promise<HttpAnswer> {
+      const headers: Record<string, string> = referer === null ? {} : { referer };
+      const event = httpApiEvent({ path: '/auth/tiktok/launch', query, cookies, headers });
       return (await launchHandler(event, lambdaContext)) as HttpAnswer;
     },
 

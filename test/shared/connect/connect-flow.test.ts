@@ -114,6 +114,32 @@ describe('GET /auth/tiktok/start', () => {
     expect(outcomeOf(again).url.origin).toBe(APP_ORIGIN);
   });
 
+  it('refuses a launch not opened from the app (no Referer, or another site’s), before using the ticket', async () => {
+    const answer = await driver.start({ sub: 'csrf-victim', accept: 'application/json' });
+    const query = new URL(JSON.parse(answer.body ?? '{}').authorizeUrl).search.slice(1);
+    for (const referer of [null, 'https://evil.example/page', 'not a url']) {
+      const refused = await driver.launch(query, [], referer);
+      expect(outcomeOf(refused).reason).toBe('launch_origin_refused');
+      expect(refused.cookies ?? []).toEqual([]);
+    }
+    // The ticket is still good for the app's own page.
+    expect((await driver.launch(query)).headers.location).toContain(service.emulator.authorizeUrl);
+  });
+
+  it('makes TikTok show its consent page for launched attempts, and keeps the state out of the stored ticket', async () => {
+    const answer = await driver.start({ sub: 'launch-consent', accept: 'application/json' });
+    const query = new URL(JSON.parse(answer.body ?? '{}').authorizeUrl).search.slice(1);
+    const items = await tableItems();
+    const launched = await driver.launch(query);
+    const tiktokUrl = new URL(launched.headers.location as string);
+    expect(tiktokUrl.searchParams.get('disable_auto_auth')).toBe('1');
+    const state = tiktokUrl.searchParams.get('state') as string;
+    const raw = JSON.stringify(items, (_k, v) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
+    );
+    expect(raw).not.toContain(state);
+  });
+
   it('refuses a malformed launch ticket with a reason, not a 500', async () => {
     expect(outcomeOf(await driver.launch('ticket=short')).reason).toBe('launch_invalid');
     expect(outcomeOf(await driver.launch('')).reason).toBe('launch_invalid');
