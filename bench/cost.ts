@@ -74,7 +74,8 @@ const usage: Usage = {
 
 const results: ScenarioCost[] = [];
 for (const hours of TOKEN_HOURS) {
-  for (const accounts of ACCOUNTS) results.push(monthlyCost(report, facts, usage, { accounts, accessTokenHours: hours }));
+  for (const accounts of ACCOUNTS)
+    results.push(monthlyCost(report, facts, usage, { accounts, accessTokenHours: hours }));
 }
 
 const scenarioName = (s: Scenario) => `${s.accessTokenHours} h tokens, ${s.accounts.toLocaleString('en-US')}`;
@@ -83,7 +84,9 @@ const costRows = [
   ...SERVICES.map((service) => [
     service,
     ...results.map((r) =>
-      dollars(r.lines.filter((l) => l.service === service).reduce((sum, l) => sum + l.quantity * l.unitPrice, 0)),
+      dollars(
+        r.lines.filter((l) => l.service === service).reduce((sum, l) => sum + l.quantity * l.unitPrice, 0),
+      ),
     ),
   ]),
   ['**total a month**', ...results.map((r) => `**${dollars(r.total)}**`)],
@@ -93,20 +96,31 @@ const perAccountRows = perAccountTable(results);
 const refreshRows = refreshTable(results);
 const rateRows = rateTable(results);
 
-console.log('\nbench/cost — AWS cost a month from the measured request counts (us-east-1 list prices, no free tier)\n');
-console.log(textTable(header, costRows.map((row) => row.map((cell) => cell.replaceAll('**', '')))));
+console.log(
+  '\nbench/cost — AWS cost a month from the measured request counts (us-east-1 list prices, no free tier)\n',
+);
+console.log(
+  textTable(
+    header,
+    costRows.map((row) => row.map((cell) => cell.replaceAll('**', ''))),
+  ),
+);
 console.log('\nPer account a month\n');
 console.log(textTable(['', ...header.slice(1)], perAccountRows));
 console.log('\nRefresh\n');
 console.log(textTable(['', ...header.slice(1)], refreshRows));
-console.log('\nTikTok calls a minute, on average, per endpoint (TikTok allows 600 a minute per endpoint for the app)\n');
+console.log(
+  '\nTikTok calls a minute, on average, per endpoint (TikTok allows 600 a minute per endpoint for the app)\n',
+);
 console.log(textTable(['endpoint', ...header.slice(1)], rateRows));
 console.log(`\nwritten: bench/results/cost.md (assumptions, line items per scenario)`);
 writeFileSync(join(RESULTS, 'cost.md'), markdown());
 
 function accessLogBytes(format: string): number {
   if (!format) throw new Error('the stack has no access-log format');
-  return Buffer.byteLength(format.replace(/\$context\.[\w.]+/g, (name) => ACCESS_LOG_SAMPLE[name] ?? '-')) + 1;
+  return (
+    Buffer.byteLength(format.replace(/\$context\.[\w.]+/g, (name) => ACCESS_LOG_SAMPLE[name] ?? '-')) + 1
+  );
 }
 
 function perAccountTable(all: ScenarioCost[]): string[][] {
@@ -124,8 +138,12 @@ function perAccountTable(all: ScenarioCost[]): string[][] {
     ['KMS requests (data keys)', (r) => perAccount(r, sumPrefix('kms')), 1],
     ['Secrets Manager calls', (r) => perAccount(r, (w) => get(w.counts, 'secrets:GetSecretValue')), 1],
     ['EventBridge events', (r) => perAccount(r, (w) => get(w.counts, 'events:entries')), 1],
-    ['SQS requests (without idle polling)', (r) => perAccount(r, sumPrefix('sqs') ), 1],
-    ['service log KB (app + EMF)', (r) => perAccount(r, (w) => get(w.counts, 'logs:bytes') + get(w.counts, 'metrics:bytes')), 1024],
+    ['SQS requests (without idle polling)', (r) => perAccount(r, sumPrefix('sqs')), 1],
+    [
+      'service log KB (app + EMF)',
+      (r) => perAccount(r, (w) => get(w.counts, 'logs:bytes') + get(w.counts, 'metrics:bytes')),
+      1024,
+    ],
   ];
   return rows.map(([label, value, divisor]) => [label, ...all.map((r) => count(value(r) / divisor))]);
 }
@@ -142,7 +160,10 @@ function refreshTable(all: ScenarioCost[]): string[][] {
     ['run duration (s)', (r) => r.refresh.runSeconds.toFixed(1)],
     ['worker batch duration (s)', (r) => r.refresh.batchSeconds.toFixed(1)],
     ['capacity per interval (run + workers)', (r) => count(r.refresh.capacityPerInterval)],
-    ['due per interval / capacity', (r) => `${((100 * r.refresh.duePerRun) / r.refresh.capacityPerInterval).toFixed(0)}%`],
+    [
+      'due per interval / capacity',
+      (r) => `${((100 * r.refresh.duePerRun) / r.refresh.capacityPerInterval).toFixed(0)}%`,
+    ],
   ];
   return rows.map(([label, value]) => [label, ...all.map(value)]);
 }
@@ -176,7 +197,13 @@ function lineItems(r: ScenarioCost): string {
 function workloadTable(r: ScenarioCost): string {
   return markdownTable(
     ['workload', 'function', 'invocations', 'billed ms each', 'warm containers'],
-    r.workloads.map((w) => [w.label, w.functionName, count(w.invocations), w.durationMs.toFixed(0), String(w.containers)]),
+    r.workloads.map((w) => [
+      w.label,
+      w.functionName,
+      count(w.invocations),
+      w.durationMs.toFixed(0),
+      String(w.containers),
+    ]),
     ['left', 'left'],
   );
 }

@@ -28,7 +28,15 @@ const CONCURRENCY = values.concurrency.split(',').map(Number);
 /** Nothing here may run longer than this: the child and its DynamoDB Local are stopped whatever happens. */
 const OVERALL_LIMIT_MS = 10 * 60_000;
 
-type Row = { route: string; concurrency: number; rps: number; p50: number; p99: number; non2xx: number; errors: number };
+type Row = {
+  route: string;
+  concurrency: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+};
 
 const child = fork(resolve(import.meta.dirname, 'latency/stack-process.ts'), [], {
   execArgv: ['--import', 'tsx'],
@@ -71,7 +79,12 @@ try {
     // Load the handler module and warm the JIT before anything is recorded.
     await autocannon({ url: route.url, headers: route.headers, connections: 4, duration: 1 });
     for (const connections of CONCURRENCY) {
-      const result = await autocannon({ url: route.url, headers: route.headers, connections, duration: DURATION_SECONDS });
+      const result = await autocannon({
+        url: route.url,
+        headers: route.headers,
+        connections,
+        duration: DURATION_SECONDS,
+      });
       rows.push({
         route: route.name,
         concurrency: connections,
@@ -96,7 +109,9 @@ try {
     String(r.errors),
   ]);
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}`;
-  console.log(`\nbench/latency — the local stack under autocannon, ${DURATION_SECONDS} s per cell (${machine})\n`);
+  console.log(
+    `\nbench/latency — the local stack under autocannon, ${DURATION_SECONDS} s per cell (${machine})\n`,
+  );
   console.log(textTable(header, cells));
   writeFileSync(
     join(resolve(import.meta.dirname, 'results'), 'latency.md'),
@@ -111,7 +126,7 @@ try {
       '',
       '- `GET /tiktok/connections`: one Query, nothing decrypted.',
       '- `GET /auth/tiktok/start` (JSON mode): one TransactWriteItems (the state and the launch ticket), the PKCE verifier sealed.',
-      '- `GET /tiktok/connections/{openId}/profile`: the connection read (consistent GetItem) and its access token opened, the rate-budget write, TikTok\'s /v2/user/info/ on the emulator (`TIKTOK_RATE_LIMIT_PER_MINUTE` raised so the budget does not refuse).',
+      "- `GET /tiktok/connections/{openId}/profile`: the connection read (consistent GetItem) and its access token opened, the rate-budget write, TikTok's /v2/user/info/ on the emulator (`TIKTOK_RATE_LIMIT_PER_MINUTE` raised so the budget does not refuse).",
       '',
     ].join('\n'),
   );

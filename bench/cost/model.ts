@@ -111,7 +111,8 @@ export function monthlyCost(
   const cacheWindows = monthMinutes / usage.cacheMinutes;
   const containersFor = (invocations: number, durationMs: number) =>
     Math.max(1, Math.ceil((invocations / (monthMinutes * 60)) * (durationMs / 1000) * usage.peakFactor));
-  const tiktokCalls = (counts: Counts) => Object.values(byPrefix(counts, 'tiktok')).reduce((a, b) => a + b, 0);
+  const tiktokCalls = (counts: Counts) =>
+    Object.values(byPrefix(counts, 'tiktok')).reduce((a, b) => a + b, 0);
   const c = facts.refresh.concurrency;
 
   // Refresh cadence: when a connection is refreshed, its due time is its new expiry minus the refresh-ahead window
@@ -191,7 +192,15 @@ export function monthlyCost(
     } else {
       addTo(counts, times(lapsed(f, /^kms:/), activeWindows));
     }
-    return { label: f.label, functionName: f.functionName, invocations, durationMs, containers, http: true, counts };
+    return {
+      label: f.label,
+      functionName: f.functionName,
+      invocations,
+      durationMs,
+      containers,
+      http: true,
+      counts,
+    };
   });
 
   // The scheduled runs: the fixed queries, then per connection as measured in the pass of 100. The connections due
@@ -271,7 +280,8 @@ export function monthlyCost(
       runSeconds,
       batchSeconds,
       capacityPerInterval:
-        refresh.maxInline + workerConcurrency * ((scheduleMinutes * 60_000) / fullBatchMs) * refresh.batchSize,
+        refresh.maxInline +
+        workerConcurrency * ((scheduleMinutes * 60_000) / fullBatchMs) * refresh.batchSize,
     },
     tiktokPerMinute,
     total,
@@ -296,7 +306,8 @@ function priceLines(
   for (const w of workloads) {
     const fn = facts.functions[w.functionName];
     if (!fn) throw new Error(`the stack has no function ${w.functionName}`);
-    if (fn.architecture !== 'arm64') throw new Error(`${w.functionName} is ${fn.architecture}: the prices are arm64's`);
+    if (fn.architecture !== 'arm64')
+      throw new Error(`${w.functionName} is ${fn.architecture}: the prices are arm64's`);
     const memoryGb = fn.memoryMb / 1024;
     gbSeconds += w.invocations * (w.durationMs / 1000) * memoryGb;
     const coldStarts = Math.min(w.invocations, w.containers * monthHours * usage.coldStartsPerContainerHour);
@@ -336,18 +347,54 @@ function priceLines(
     line('Lambda', 'INIT of cold starts', initGbSeconds, 'GB-s', PRICES.lambdaArmGbSecond),
     line('API Gateway (HTTP API)', 'requests', httpRequests, 'request', PRICES.httpApiRequest),
     line('API Gateway (HTTP API)', 'CORS preflights', preflights, 'request', PRICES.httpApiRequest),
-    line('DynamoDB requests', 'write request units (GSIs included)', sum('wru:total'), 'WRU', PRICES.dynamoWriteUnit),
+    line(
+      'DynamoDB requests',
+      'write request units (GSIs included)',
+      sum('wru:total'),
+      'WRU',
+      PRICES.dynamoWriteUnit,
+    ),
     line('DynamoDB requests', 'read request units', sum('rru:total'), 'RRU', PRICES.dynamoReadUnit),
-    line('DynamoDB storage + PITR', 'table + GSI storage', (tableBytes + A * indexBytes) / GB, 'GB-month', PRICES.dynamoStorageGbMonth),
-    line('DynamoDB storage + PITR', 'point-in-time recovery', tableBytes / GB, 'GB-month', PRICES.dynamoPitrGbMonth),
+    line(
+      'DynamoDB storage + PITR',
+      'table + GSI storage',
+      (tableBytes + A * indexBytes) / GB,
+      'GB-month',
+      PRICES.dynamoStorageGbMonth,
+    ),
+    line(
+      'DynamoDB storage + PITR',
+      'point-in-time recovery',
+      tableBytes / GB,
+      'GB-month',
+      PRICES.dynamoPitrGbMonth,
+    ),
     line('KMS', 'customer managed key', facts.kmsKeys, 'key-month', PRICES.kmsKeyMonth),
     line('KMS', 'GenerateDataKey', sum('kms:GenerateDataKey'), 'request', PRICES.kmsRequest),
     line('KMS', 'Decrypt (data keys)', sum('kms:Decrypt'), 'request', PRICES.kmsRequest),
     line('KMS', "DynamoDB's calls for the table key (estimate)", tableKeyCalls, 'request', PRICES.kmsRequest),
     line('Secrets Manager', 'secret', facts.secrets, 'secret-month', PRICES.secretMonth),
-    line('Secrets Manager', 'GetSecretValue', sum('secrets:GetSecretValue'), 'call', PRICES.secretsManagerCall),
-    line('EventBridge', 'custom events published', sum('events:entries'), 'event', PRICES.eventBridgeCustomEvent),
-    line('EventBridge', 'scheduled rule events', usage.daysPerMonth * 1440 / facts.scheduleMinutes, 'event', 0),
+    line(
+      'Secrets Manager',
+      'GetSecretValue',
+      sum('secrets:GetSecretValue'),
+      'call',
+      PRICES.secretsManagerCall,
+    ),
+    line(
+      'EventBridge',
+      'custom events published',
+      sum('events:entries'),
+      'event',
+      PRICES.eventBridgeCustomEvent,
+    ),
+    line(
+      'EventBridge',
+      'scheduled rule events',
+      (usage.daysPerMonth * 1440) / facts.scheduleMinutes,
+      'event',
+      0,
+    ),
     line(
       'SQS',
       'SendMessageBatch, ReceiveMessage, DeleteMessage',
@@ -355,12 +402,42 @@ function priceLines(
       'request',
       PRICES.sqsRequest,
     ),
-    line('SQS', 'idle long polling by the event source (estimate)', usage.idleQueuePollsPerMonth, 'request', PRICES.sqsRequest),
+    line(
+      'SQS',
+      'idle long polling by the event source (estimate)',
+      usage.idleQueuePollsPerMonth,
+      'request',
+      PRICES.sqsRequest,
+    ),
     line('CloudWatch Logs', 'ingestion', logBytes / GB, 'GB', PRICES.logsIngestGb),
-    line('CloudWatch Logs', `storage (${facts.logRetentionDays}-day retention, uncompressed)`, ((logBytes / GB) * facts.logRetentionDays) / 30, 'GB-month', PRICES.logsStoreGbMonth),
-    line('CloudWatch metrics, alarms, dashboard', 'custom metrics (EMF) seen in the bench', report.emfMetrics.length, 'metric-month', PRICES.customMetricMonth),
-    line('CloudWatch metrics, alarms, dashboard', 'alarm metrics', facts.alarmMetrics, 'alarm metric-month', PRICES.alarmMetricMonth),
-    line('CloudWatch metrics, alarms, dashboard', 'dashboard', facts.dashboards, 'dashboard-month', PRICES.dashboardMonth),
+    line(
+      'CloudWatch Logs',
+      `storage (${facts.logRetentionDays}-day retention, uncompressed)`,
+      ((logBytes / GB) * facts.logRetentionDays) / 30,
+      'GB-month',
+      PRICES.logsStoreGbMonth,
+    ),
+    line(
+      'CloudWatch metrics, alarms, dashboard',
+      'custom metrics (EMF) seen in the bench',
+      report.emfMetrics.length,
+      'metric-month',
+      PRICES.customMetricMonth,
+    ),
+    line(
+      'CloudWatch metrics, alarms, dashboard',
+      'alarm metrics',
+      facts.alarmMetrics,
+      'alarm metric-month',
+      PRICES.alarmMetricMonth,
+    ),
+    line(
+      'CloudWatch metrics, alarms, dashboard',
+      'dashboard',
+      facts.dashboards,
+      'dashboard-month',
+      PRICES.dashboardMonth,
+    ),
     line(
       'Data transfer out',
       'API answers and calls to TikTok',

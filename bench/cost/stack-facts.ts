@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
@@ -12,7 +11,13 @@ import { loadConfig } from '../../shared/config.js';
 export type StackFacts = {
   functions: Record<string, { memoryMb: number; architecture: string }>;
   scheduleMinutes: number;
-  refresh: { aheadMinutes: number; concurrency: number; maxInline: number; batchSize: number; publishRefreshed: boolean };
+  refresh: {
+    aheadMinutes: number;
+    concurrency: number;
+    maxInline: number;
+    batchSize: number;
+    publishRefreshed: boolean;
+  };
   workerConcurrency: number;
   logRetentionDays: number;
   /** The HTTP API's access-log line template (`$context.*` placeholders). */
@@ -29,8 +34,9 @@ type Resource = { Type: string; Properties: Record<string, unknown> };
 
 /** Synthesizes the stack as `cdk synth` would (bundling skipped: only the template is read). */
 export function readStackFacts(root: string): StackFacts {
-  const context = (JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
-    .context;
+  const context = (
+    JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+  ).context;
   const app = new App({
     outdir: mkdtempSync(join(tmpdir(), 'bench-cost-synth-')),
     context: { ...context, 'aws:cdk:bundling-stacks': [] },
@@ -41,7 +47,9 @@ export function readStackFacts(root: string): StackFacts {
     jwtIssuer: 'https://auth.example.com',
     jwtAudience: ['bench'],
   });
-  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, Resource> };
+  const template = app.synth().getStackByName(stack.stackName).template as {
+    Resources: Record<string, Resource>;
+  };
   const resources = Object.entries(template.Resources);
   const ofType = (type: string) => resources.filter(([, r]) => r.Type === type).map(([, r]) => r.Properties);
   const logicalId = (construct: Construct) =>
@@ -55,20 +63,33 @@ export function readStackFacts(root: string): StackFacts {
       MemorySize: number;
       Architectures?: string[];
     };
-    functions[child.node.id] = { memoryMb: props.MemorySize, architecture: props.Architectures?.[0] ?? 'x86_64' };
+    functions[child.node.id] = {
+      memoryMb: props.MemorySize,
+      architecture: props.Architectures?.[0] ?? 'x86_64',
+    };
   }
 
-  const refresherEnv = environmentOf(template.Resources, logicalId(stack.node.findChild('RefresherFunction')
-    .node.findChild('Function') as Construct));
+  const refresherEnv = environmentOf(
+    template.Resources,
+    logicalId(stack.node.findChild('RefresherFunction').node.findChild('Function') as Construct),
+  );
   const config = loadConfig({ TIKTOK_CLIENT_KEY: 'bench', TIKTOK_CLIENT_SECRET: 'bench', ...refresherEnv });
-  const profileEnv = environmentOf(template.Resources, logicalId(stack.node.findChild('ProfileFunction')
-    .node.findChild('Function') as Construct));
-  const displayConfig = loadConfig({ TIKTOK_CLIENT_KEY: 'bench', TIKTOK_CLIENT_SECRET: 'bench', ...profileEnv });
+  const profileEnv = environmentOf(
+    template.Resources,
+    logicalId(stack.node.findChild('ProfileFunction').node.findChild('Function') as Construct),
+  );
+  const displayConfig = loadConfig({
+    TIKTOK_CLIENT_KEY: 'bench',
+    TIKTOK_CLIENT_SECRET: 'bench',
+    ...profileEnv,
+  });
 
   const schedule = String(ofType('AWS::Events::Rule')[0]?.ScheduleExpression ?? '');
   const scheduleMatch = /^rate\((\d+) minutes?\)$/.exec(schedule);
   if (!scheduleMatch) throw new Error(`refresh schedule ${schedule} is not rate(N minutes)`);
-  const mapping = ofType('AWS::Lambda::EventSourceMapping')[0] as { ScalingConfig?: { MaximumConcurrency?: number } };
+  const mapping = ofType('AWS::Lambda::EventSourceMapping')[0] as {
+    ScalingConfig?: { MaximumConcurrency?: number };
+  };
   const stage = ofType('AWS::ApiGatewayV2::Stage')[0] as { AccessLogSettings?: { Format?: string } };
   const retention = ofType('AWS::Logs::LogGroup').map((p) => Number(p.RetentionInDays));
 
@@ -102,8 +123,9 @@ export function readStackFacts(root: string): StackFacts {
 
 /** The function's environment variables that are plain strings (references to other resources are left out). */
 function environmentOf(resources: Record<string, Resource>, id: string): Record<string, string> {
-  const variables = (resources[id]?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
-    ?.Variables;
+  const variables = (
+    resources[id]?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined
+  )?.Variables;
   const plain = Object.entries(variables ?? {}).filter(
     ([name, value]) => typeof value === 'string' && /^(REFRESH_|PUBLISH_|DISPLAY_|SECRET_)/.test(name),
   );

@@ -4,7 +4,11 @@
  */
 export async function connectOverHttp(
   baseUrl: string,
-  input: { appUser: string; emulatorUser: string; /** The page the browser opens the launch link from. */ appPage: string },
+  input: {
+    appUser: string;
+    emulatorUser: string /** The page the browser opens the launch link from. */;
+    appPage: string;
+  },
 ): Promise<{ token: string; openId: string }> {
   const jar = new Map<string, Map<string, string>>();
   const browse = async (url: string, init: RequestInit = {}) => {
@@ -24,11 +28,16 @@ export async function connectOverHttp(
     return response;
   };
   const expect = (response: Response, status: number, step: string) => {
-    if (response.status !== status) throw new Error(`connect over HTTP: ${step} answered ${response.status} (${response.url})`);
+    if (response.status !== status)
+      throw new Error(`connect over HTTP: ${step} answered ${response.status} (${response.url})`);
     return response;
   };
 
-  const { token } = (await expect(await browse(`${baseUrl}/dev/token?sub=${input.appUser}`), 200, 'dev token').json()) as {
+  const { token } = (await expect(
+    await browse(`${baseUrl}/dev/token?sub=${input.appUser}`),
+    200,
+    'dev token',
+  ).json()) as {
     token: string;
   };
   const started = expect(
@@ -42,10 +51,13 @@ export async function connectOverHttp(
   // The launch link is followed from the platform's own page: /launch refuses any other referring origin.
   const launched = expect(await browse(authorizeUrl, { headers: { referer: input.appPage } }), 302, 'launch');
   const consentUrl = launched.headers.get('location') ?? '';
-  if (!consentUrl.includes('/v2/auth/authorize/')) throw new Error(`connect over HTTP: launch sent the browser to ${consentUrl}`);
+  if (!consentUrl.includes('/v2/auth/authorize/'))
+    throw new Error(`connect over HTTP: launch sent the browser to ${consentUrl}`);
   const consent = expect(await browse(consentUrl), 200, 'consent page');
   const form = new URLSearchParams();
-  for (const match of (await consent.text()).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+  for (const match of (await consent.text()).matchAll(
+    /<input type="hidden" name="([^"]+)" value="([^"]*)">/g,
+  )) {
     form.set(match[1]!, match[2]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
   }
   form.set('decision', 'authorize');

@@ -7,7 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { lambdaContext } from '../../local/http-adapter.js';
 import type { Config } from '../../shared/config.js';
-import { buildCallbackHandler, buildLaunchHandler, buildStartHandler } from '../../shared/http/connect-routes.js';
+import {
+  buildCallbackHandler,
+  buildLaunchHandler,
+  buildStartHandler,
+} from '../../shared/http/connect-routes.js';
 import { buildListConnectionsHandler } from '../../shared/http/connections-routes.js';
 import {
   buildProfileHandler,
@@ -50,10 +54,12 @@ export type Flow = {
 const API_CONTEXT = lambdaContext('ApiFunction', 29_000);
 const ALL_DUE = { source: 'aws.events', 'detail-type': 'Scheduled Event' };
 
-function flow<P>(spec: Omit<Flow, 'prepare' | 'build'> & {
-  prepare(ctx: FlowContext, run: number): Promise<P>;
-  build(container: Container): (prepared: P) => Promise<Answer>;
-}): Flow {
+function flow<P>(
+  spec: Omit<Flow, 'prepare' | 'build'> & {
+    prepare(ctx: FlowContext, run: number): Promise<P>;
+    build(container: Container): (prepared: P) => Promise<Answer>;
+  },
+): Flow {
   return spec as Flow;
 }
 
@@ -103,9 +109,14 @@ export function flows(warmSamples: number): Flow[] {
         // The browser follows the launch link from the platform's page (the default return URL's origin).
         const referer = deps.config.returnUrls.defaultUrl;
         return async (ticket) => {
-          const event = httpApiEvent({ path: '/auth/tiktok/launch', query: `ticket=${ticket}`, headers: { referer } });
+          const event = httpApiEvent({
+            path: '/auth/tiktok/launch',
+            query: `ticket=${ticket}`,
+            headers: { referer },
+          });
           const answer = await handler(event, API_CONTEXT);
-          if (!answer.headers.location?.includes('/v2/auth/authorize/')) throw new Error('launch: not sent to TikTok');
+          if (!answer.headers.location?.includes('/v2/auth/authorize/'))
+            throw new Error('launch: not sent to TikTok');
           return http(answer, 302);
         };
       },
@@ -160,7 +171,10 @@ export function flows(warmSamples: number): Flow[] {
       build: ({ deps }) => {
         const handler = buildListConnectionsHandler(deps);
         return async (key) =>
-          http(await handler(routeEvent({ route: 'GET /tiktok/connections', sub: key.appUser }), API_CONTEXT), 200);
+          http(
+            await handler(routeEvent({ route: 'GET /tiktok/connections', sub: key.appUser }), API_CONTEXT),
+            200,
+          );
       },
     }),
     displayFlow({
@@ -190,7 +204,8 @@ export function flows(warmSamples: number): Flow[] {
       prepare: connectedOnce('bench-video-query'),
       build: buildVideoQueryHandler,
       route: 'POST /tiktok/connections/{openId}/videos/query',
-      body: (ctx) => JSON.stringify({ ids: ctx.service.emulator.users[0]!.videos.slice(0, 10).map((v) => v.id) }),
+      body: (ctx) =>
+        JSON.stringify({ ids: ctx.service.emulator.users[0]!.videos.slice(0, 10).map((v) => v.id) }),
     }),
     displayFlow({
       id: 'on_demand_refresh',
@@ -199,7 +214,13 @@ export function flows(warmSamples: number): Flow[] {
       runs,
       // An access token that expires within the 2-minute skew: the read refreshes it under the lease first.
       prepare: async (ctx, run) =>
-        (await ctx.service.seedConnections(ctx.setup, { appUserPrefix: `bench-on-demand-${run}`, count: 1, due: true }))[0]!,
+        (
+          await ctx.service.seedConnections(ctx.setup, {
+            appUserPrefix: `bench-on-demand-${run}`,
+            count: 1,
+            due: true,
+          })
+        )[0]!,
       build: buildProfileHandler,
       route: 'GET /tiktok/connections/{openId}/profile',
     }),
@@ -243,7 +264,9 @@ export function flows(warmSamples: number): Flow[] {
       units: 1,
       runs,
       prepare: async (ctx, run) =>
-        (await ctx.service.seedConnections(ctx.setup, { appUserPrefix: `bench-disconnect-${run}`, count: 1 }))[0]!,
+        (
+          await ctx.service.seedConnections(ctx.setup, { appUserPrefix: `bench-disconnect-${run}`, count: 1 })
+        )[0]!,
       build: ({ deps }) => {
         const handler = buildDisconnectHandler(deps);
         return async (key) => {
@@ -339,7 +362,13 @@ function displayFlow(spec: {
 }
 
 /** One scheduled pass over `due` connections (seeded due, after whatever an earlier run left due is drained). */
-function scheduledFlow(spec: { id: string; label: string; due: number; runs: number; inline?: number }): Flow {
+function scheduledFlow(spec: {
+  id: string;
+  label: string;
+  due: number;
+  runs: number;
+  inline?: number;
+}): Flow {
   const inline = spec.inline ?? spec.due;
   return flow({
     id: spec.id,
@@ -361,7 +390,10 @@ function scheduledFlow(spec: { id: string; label: string; due: number; runs: num
     build: ({ deps }) => {
       const handler = buildScheduledRefreshHandler(deps);
       return async () => {
-        const report = (await handler(ALL_DUE, lambdaContext('RefresherFunction', 300_000))) as RefreshRunReport;
+        const report = (await handler(
+          ALL_DUE,
+          lambdaContext('RefresherFunction', 300_000),
+        )) as RefreshRunReport;
         if (report.due !== spec.due || report.refreshed !== inline || report.enqueued !== spec.due - inline) {
           throw new Error(`${spec.id}: unexpected run ${JSON.stringify(report)}`);
         }
@@ -421,7 +453,12 @@ function http(answer: HttpResult, expectedStatus: number): Answer {
   if (answer.statusCode !== expectedStatus) {
     throw new Error(`expected HTTP ${expectedStatus}, got ${answer.statusCode}: ${answer.body}`);
   }
-  const headers = Object.entries(answer.headers).reduce((sum, [k, v]) => sum + k.length + String(v).length + 4, 0);
+  const headers = Object.entries(answer.headers).reduce(
+    (sum, [k, v]) => sum + k.length + String(v).length + 4,
+    0,
+  );
   const cookies = (answer.cookies ?? []).reduce((sum, c) => sum + 'set-cookie: '.length + c.length + 2, 0);
-  return { responseBytes: 'HTTP/1.1 200 OK\r\n'.length + headers + cookies + Buffer.byteLength(answer.body ?? '') };
+  return {
+    responseBytes: 'HTTP/1.1 200 OK\r\n'.length + headers + cookies + Buffer.byteLength(answer.body ?? ''),
+  };
 }

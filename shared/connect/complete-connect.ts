@@ -146,9 +146,32 @@ async function consumeFlowAndConnect(
     emitConnectCompleted(deps);
     return { location: returnUrlWithOutcome(flow.returnTo, { connected: true }) };
   } catch (error) {
-    // Nothing was stored: give the grant back so no live token is left behind at TikTok.
-    await revokeQuietly(deps, tokens.accessToken, deps.logger.child(connectLog));
+    // Nothing was stored: give the grant back so no live token is left behind at TikTok — unless a stored
+    // connection to the same TikTok account still holds tokens: revoking ends the app's whole authorization for
+    // that account, so it would kill a working connection (a failed reconnect must not).
+    const log = deps.logger.child(connectLog);
+    if (await grantInUse(deps, tokens.openId)) {
+      log.info(
+        'unsaved grant not revoked: a stored connection to this account still uses the authorization',
+        {
+          event: 'revoke_skipped_grant_in_use',
+        },
+      );
+    } else {
+      await revokeQuietly(deps, tokens.accessToken, log);
+    }
     return failed(deps, flow.returnTo, error, connectLog);
+  }
+}
+
+async function grantInUse(deps: ServiceDeps, openId: string): Promise<boolean> {
+  try {
+    for (const key of await deps.connections.findByOpenId(openId)) {
+      if ((await deps.connections.get(key.appUser, key.openId))?.sealedTokens) return true;
+    }
+    return false;
+  } catch {
+    return true; // when in doubt, leave the grant alone rather than risk ending a live connection
   }
 }
 

@@ -42,7 +42,7 @@ export function buildWebhookHandler(deps: ServiceDeps) {
         ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
         : (event.body ?? '');
       if (Buffer.byteLength(raw) > MAX_WEBHOOK_BYTES)
-        throw new RequestError('invalid_request', 'Body too large', 413);
+        throw new RequestError('payload_too_large', 'Body too large', 413);
       const result = await handleTikTokWebhook(deps, {
         rawBody: raw,
         signatureHeader: readHeader(event, 'tiktok-signature'),

@@ -97,7 +97,11 @@ export function matchRoute(
       const param = /^\{(\w+)\}$/.exec(segment)?.[1];
       if (param) {
         if (actual === '') return false;
-        pathParameters[param] = decodeURIComponent(actual);
+        try {
+          pathParameters[param] = decodeURIComponent(actual);
+        } catch {
+          return false; // a malformed escape cannot name anything: no route, a 404
+        }
         return true;
       }
       return segment === actual;

@@ -47,6 +47,11 @@ export async function handleTikTokWebhook(
   }
   try {
     const reason = `authorization_removed_${removalReason(payload.content)}`;
+    // `create_time` has whole seconds: anything connected within that second counts as before the removal.
+    const removedAt =
+      typeof payload.create_time === 'number' && payload.create_time > 0
+        ? (payload.create_time + 1) * 1000
+        : undefined;
     const keys = await deps.connections.findByOpenId(openId);
     let revoked = 0;
     for (const key of keys) {
@@ -56,6 +61,8 @@ export async function handleTikTokWebhook(
         reason,
         now: deps.now(),
         fromStatuses: ['active', 'refresh_failing', 'reauth_required'],
+        // Delivered late (TikTok retries for days): a connection made after the removal is a new grant.
+        ...(removedAt === undefined ? {} : { connectedBefore: removedAt }),
       });
       if (!before) continue;
       revoked++;
@@ -97,7 +104,14 @@ async function verifySignature(
   }
 }
 
-type WebhookPayload = { client_key: string; event: string; user_openid: string; content: unknown };
+type WebhookPayload = {
+  client_key: string;
+  event: string;
+  user_openid: string;
+  content: unknown;
+  /** Unix seconds: when TikTok registered the event. */
+  create_time?: unknown;
+};
 
 function parsePayload(rawBody: string): WebhookPayload {
   let parsed: unknown;

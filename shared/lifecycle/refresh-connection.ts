@@ -37,6 +37,8 @@ export type RefreshRequest = {
 
 /** Safety margin after TikTok's answer for the write that stores it. */
 const WRITE_MARGIN_MS = 2000;
+/** Work stops this long before the lease expires, so a new holder never overlaps with us. */
+const LEASE_MARGIN_MS = 5000;
 
 /**
  * Refreshes one connection under its lease: take the lease (one conditional write that also returns the item),
@@ -74,12 +76,18 @@ export async function refreshConnection(deps: ServiceDeps, request: RefreshReque
     return reauthRequired(deps, record, request.owner, 'refresh_token_expired', log);
   }
   const { refreshToken } = await connections.openTokens(record);
+  // Everything happens inside the lease: past it another holder may spend the same refresh token.
+  const leaseEnd = startedAt + config.refresh.leaseMs - LEASE_MARGIN_MS;
+  const workUntil = Math.min(request.deadline, leaseEnd);
+  // The write after TikTok's answer may use the few seconds the run keeps back before the Lambda timeout.
+  const storeUntil = Math.min(request.deadline + WRITE_MARGIN_MS, leaseEnd);
 
   let retries = 0;
   let tokens: TikTokTokenSet | undefined;
   let failure: unknown;
   for (let attempt = 0; ; attempt++) {
-    if (deps.now() + config.tiktok.httpTimeoutMs + WRITE_MARGIN_MS > request.deadline) {
+    // One attempt may be two requests (invalid_client re-reads the secret and tries again).
+    if (deps.now() + 2 * config.tiktok.httpTimeoutMs + WRITE_MARGIN_MS > workUntil) {
       if (failure !== undefined) break;
       // Not enough time to call TikTok and store its answer: leave it, untouched, to the next run.
       await connections.releaseLease({ record, owner: request.owner });
@@ -98,7 +106,7 @@ export async function refreshConnection(deps: ServiceDeps, request: RefreshReque
 
   if (tokens) {
     await deps.checkpoint('tiktok_answered');
-    return saveRefreshed(deps, record, request.owner, tokens, retries, log);
+    return saveRefreshed(deps, record, request.owner, tokens, retries, log, storeUntil);
   }
   return handleFailure(deps, record, request.owner, failure, retries, interrupted, log);
 }
@@ -110,6 +118,7 @@ async function saveRefreshed(
   tokens: TikTokTokenSet,
   retries: number,
   log: ServiceDeps['logger'],
+  storeUntil: number,
 ): Promise<RefreshOutcome> {
   if (tokens.openId !== record.openId) {
     log.error('TikTok refreshed a token for another open_id', { event: 'refresh_open_id_mismatch' });
@@ -126,7 +135,7 @@ async function saveRefreshed(
   const now = deps.now();
   // TikTok may leave `scope` out of a refresh answer; the grant's scopes do not change on refresh.
   const scopes = tokens.scopes.length > 0 ? tokens.scopes : record.scopes;
-  const saved = await storeRefreshResult(deps, () =>
+  const saved = await storeRefreshResult(deps, storeUntil, () =>
     deps.connections.saveRefreshed({ record, owner, grant: { ...tokens, scopes }, now }),
   );
   if (saved.outcome === 'lost') {
@@ -165,8 +174,11 @@ async function saveRefreshed(
  * write here (throttling, a network blip) is retried with backoff while the lease holds — the write is conditional
  * on our version and lease, so repeating it is safe — rather than dropped, which would lose the connection.
  */
-async function storeRefreshResult<T>(deps: ServiceDeps, write: () => Promise<T>): Promise<T> {
-  const giveUpAt = deps.now() + deps.config.refresh.leaseMs - 5000;
+async function storeRefreshResult<T>(
+  deps: ServiceDeps,
+  giveUpAt: number,
+  write: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await write();

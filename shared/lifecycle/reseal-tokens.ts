@@ -26,7 +26,7 @@ export async function resealAllTokens(
       continue;
     }
     const work = deps.connections
-      .reseal(record)
+      .reseal(record, deps.now())
       .then((outcome) => {
         if (outcome === 'resealed') report.resealed++;
         else report.changedMeanwhile++;

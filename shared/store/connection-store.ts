@@ -302,7 +302,9 @@ export class ConnectionStore {
   }): Promise<{ outcome: 'saved'; version: number } | { outcome: 'lost' }> {
     const key = connectionKey(input.record.appUser, input.record.openId);
     const grantAttributes = await this.#grantAttributes(key, input.grant, input.now);
-    const refreshExtended = input.grant.refreshExpiresAt > (input.record.refreshExpiresAt ?? 0);
+    // Computed from `refresh_expires_in` at request time, a fixed expiry wobbles by a second or so between answers:
+    // only a real extension (over an hour) re-arms the expiry warning.
+    const refreshExtended = input.grant.refreshExpiresAt > (input.record.refreshExpiresAt ?? 0) + 3_600_000;
     const written = await ifConditionHolds(
       this.#db.send(
         new UpdateItemCommand({
@@ -389,9 +391,15 @@ export class ConnectionStore {
     expectedVersion?: number;
     /** Only from these statuses (e.g. a revocation does not touch a connection already disconnected). */
     fromStatuses?: readonly ConnectionStatus[];
+    /** Only if connected before this instant (a late webhook must not revoke a newer grant). */
+    connectedBefore?: number;
   }): Promise<ConnectionRecord | undefined> {
     const conditions = ['attribute_exists(pk)'];
     const conditionValues: Item = {};
+    if (input.connectedBefore !== undefined) {
+      conditions.push('connectedAt < :connectedBefore');
+      conditionValues[':connectedBefore'] = num(input.connectedBefore);
+    }
     if (input.fromStatuses) {
       const placeholders = input.fromStatuses.map((status, i) => {
         conditionValues[`:from${i}`] = str(status);
@@ -446,7 +454,7 @@ export class ConnectionStore {
    * Key rotation: the same tokens, sealed again with the current data key, in one compare-and-swap on the version
    * (a refresh in between wins, and its write already used the current key). The schedule is left as it is.
    */
-  async reseal(record: ConnectionRecord): Promise<'resealed' | 'changed'> {
+  async reseal(record: ConnectionRecord, now: number): Promise<'resealed' | 'changed'> {
     const tokens = await this.openTokens(record);
     const key = connectionKey(record.appUser, record.openId);
     const { keyRef, sealed } = await this.#cipher.seal(key, tokens);
@@ -463,10 +471,12 @@ export class ConnectionStore {
             },
             remove: keyRef.wrappedKey ? [] : ['wrappedKey'],
             bumpVersion: true,
-            conditionValues: { ':expectedVersion': num(record.version) },
+            conditionValues: { ':expectedVersion': num(record.version), ':now': num(now) },
             conditionNames: { '#v': 'version' },
           }),
-          ConditionExpression: '#v = :expectedVersion AND attribute_exists(accessToken)',
+          // Not while a refresh holds the lease: its new refresh token must not lose to our copy of the old one.
+          ConditionExpression:
+            '#v = :expectedVersion AND attribute_exists(accessToken) AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now)',
         }),
       ),
     );

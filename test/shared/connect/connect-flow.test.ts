@@ -33,6 +33,18 @@ async function tableItems() {
   return result.Items ?? [];
 }
 
+/** No stored connection to this TikTok account holds tokens any more (so an unsaved grant may be revoked). */
+async function forgetAccount(openId: string) {
+  for (const key of await service.deps.connections.findByOpenId(openId)) {
+    await service.deps.connections.markUnusable({
+      key,
+      status: 'disconnected',
+      reason: 'test',
+      now: Date.now(),
+    });
+  }
+}
+
 async function connectionItems(appUser: string) {
   return (await tableItems()).filter((item) => item.pk?.S === `USER#${appUser}`);
 }
@@ -355,6 +367,7 @@ describe('GET /auth/tiktok/callback', () => {
   });
 
   it('writes no half connection when user info fails after a successful exchange, and revokes the unused grant', async () => {
+    await forgetAccount(service.emulator.users[0]?.openId as string);
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'userinfo-fail-user' });
     service.emulator.faults.push({ endpoint: 'user_info', kind: 'http_500' });
     expect(outcomeOf(await driver.callback(driver.consent(authorizeUrl).query, cookies)).reason).toBe(
@@ -376,6 +389,7 @@ describe('GET /auth/tiktok/callback', () => {
   });
 
   it('refuses a grant without user.info.basic (the account cannot be identified) and revokes it', async () => {
+    await forgetAccount(service.emulator.users[0]?.openId as string);
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'no-basic-user' });
     const consent = driver.consent(authorizeUrl, { scopes: ['video.list'] });
     expect(outcomeOf(await driver.callback(consent.query, cookies)).reason).toBe('scope_missing');
@@ -436,5 +450,22 @@ describe('logs', () => {
     for (const line of service.logs) expect(() => JSON.parse(line)).not.toThrow();
     expect(all).toContain('connect_completed');
     expect(all).toMatch(/"tiktokLogId":"[^"]+"/);
+  });
+});
+
+describe('a reconnect that fails', () => {
+  it('does not revoke at TikTok when a stored connection to the account still holds tokens', async () => {
+    const { authorizeUrl, cookies } = await driver.begin({ sub: 'reconnect-fail-user' });
+    expect(
+      outcomeOf(await driver.callback(driver.consent(authorizeUrl, { userIndex: 1 }).query, cookies)).tiktok,
+    ).toBe('connected');
+    service.emulator.calls.reset();
+    const again = await driver.begin({ sub: 'reconnect-fail-user' });
+    service.emulator.faults.push({ endpoint: 'user_info', kind: 'http_500' });
+    const consent = driver.consent(again.authorizeUrl, { userIndex: 1 });
+    expect(outcomeOf(await driver.callback(consent.query, again.cookies)).reason).toBe('tiktok_unavailable');
+    expect(service.emulator.calls.count('revoke')).toBe(0);
+    const record = await service.deps.connections.get('reconnect-fail-user', consent.user.openId);
+    expect(record?.status).toBe('active');
   });
 });

@@ -234,6 +234,16 @@ describe('POST /webhooks/tiktok (authorization.removed)', () => {
     }
   });
 
+  it('leaves a connection made after the removal alone (a late delivery of an old removal)', async () => {
+    const openId = await connectAccount(service, 'wh-late', 0);
+    service.events.published.length = 0;
+    const body = removalBody(openId, { create_time: nowSeconds() - 3600 });
+    expect(bodyOf(await deliver(body, signed(body)))).toMatchObject({ received: true });
+    const item = (await connectionItems(openId)).find((i) => i.pk?.S === 'USER#wh-late');
+    expect(item?.status?.S).toBe('active');
+    expect(service.events.published.filter((e) => e.appUser === 'wh-late')).toHaveLength(0);
+  });
+
   it('leaves a connection the user already disconnected as it is', async () => {
     const openId = await connectAccount(service, 'wh-gone', 2);
     // Disconnected through the store, as DELETE /tiktok/connections/{openId} does.
@@ -257,14 +267,10 @@ describe('POST /webhooks/tiktok (authorization.removed)', () => {
     const body = removalBody(otherOpenId, { padding: 'x'.repeat(64 * 1024) });
     const answer = await deliver(body, signed(body));
     expect(answer.statusCode).toBe(413);
-    expect(bodyOf(answer).code).toBe('invalid_request');
+    expect(bodyOf(answer).code).toBe('payload_too_large');
   });
 
-  // BUG (shared/lifecycle/deauthorization-webhook.ts, handleTikTokWebhook): the delivery is claimed *before* the
-  // connections are revoked, and the claim is released only when processing throws. If the Lambda dies or times
-  // out in between (nothing is thrown), the claim stays for 4 days: every TikTok retry of that delivery is then
-  // answered `duplicate: true` and dropped, and the connections stay `active`, holding tokens TikTok has revoked
-  // (no `revoked` event is ever published; the next refresh ends in reauth_required instead).
+  // A delivery whose first attempt died (a timeout throws nothing) must not be dropped as a duplicate.
   it('processes a retry of a delivery whose first attempt died mid-way, once its claim has expired', async () => {
     const openId = await connectAccount(service, 'wh-crash', 2);
     const body = removalBody(openId, { create_time: nowSeconds() + 300 });
