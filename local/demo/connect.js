@@ -13,6 +13,7 @@ const REASONS = {
   state_invalid: 'That connect link was already used or is unknown. Please start again.',
   state_browser_mismatch: 'The connect attempt was started in another browser. Please start again here.',
   launch_invalid: 'That connect link was already used or has expired. Please start again.',
+  launch_origin_refused: 'That connect link was not opened from this site. Start again from here.',
   scope_missing: 'TikTok did not share your basic profile, which is needed to connect.',
   code_missing: 'TikTok did not send an authorization code. Please try again.',
   tiktok_unavailable: 'TikTok is not reachable right now. Please try again in a minute.',
