@@ -199,7 +199,7 @@ function runChecks(all: FlowResult[]): Check[] {
     (['cold', 'warm'] as const)
       .map((kind) => [kind, describe(byPrefix(f[kind], 'kms-redundant'))] as const)
       .filter(([, text]) => text)
-      .map(([kind, text]) => `${kind} ${text}`)
+      .map(([kind, text]) => `${kind}: ${text} more`)
       .join(', ');
   checks.push({
     name: 'KMS: at most 1 call per new data key (no second GenerateDataKey or Decrypt of one key within the cache time)',

@@ -20,6 +20,7 @@ export class KmsDataKeyProvider implements DataKeyProvider {
   #encryptKey: { key: DataKey; until: number } | undefined;
   #encryptKeyInFlight: Promise<DataKey> | undefined;
   readonly #decrypted = new Map<string, { key: Buffer; until: number }>();
+  readonly #unwrapping = new Map<string, Promise<Buffer>>();
 
   constructor(options: { kms: KMSClient; keyId: string; cacheSeconds?: number; now?: () => number }) {
     this.#kms = options.kms;
@@ -44,6 +45,16 @@ export class KmsDataKeyProvider implements DataKeyProvider {
     const cacheKey = createHash('sha256').update(ref.wrappedKey).digest('base64');
     const cached = this.#decrypted.get(cacheKey);
     if (cached && cached.until > this.#now()) return cached.key;
+    // Opening a connection's two tokens asks for the same key twice at once: one Decrypt serves both.
+    let unwrapping = this.#unwrapping.get(cacheKey);
+    if (!unwrapping) {
+      unwrapping = this.#unwrap(ref, cacheKey).finally(() => this.#unwrapping.delete(cacheKey));
+      this.#unwrapping.set(cacheKey, unwrapping);
+    }
+    return unwrapping;
+  }
+
+  async #unwrap(ref: DataKeyRef, cacheKey: string): Promise<Buffer> {
     const result = await this.#kms.send(
       new DecryptCommand({
         CiphertextBlob: ref.wrappedKey,

@@ -75,4 +75,21 @@ describe('KMS envelope encryption', () => {
     await cipher.seal({ pk: 'late', sk: 's' }, { t: new Redacted('x') });
     expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(2);
   });
+
+  it('opens both tokens of a connection with one Decrypt in a cold container', async () => {
+    const warm = new TokenCipher(new KmsDataKeyProvider({ kms: new KMSClient({}), keyId: KEY_ARN }));
+    const item = { pk: 'USER#a', sk: 'TIKTOK#b' };
+    const { keyRef, sealed } = await warm.seal(item, {
+      accessToken: new Redacted('act.1'),
+      refreshToken: new Redacted('rft.1'),
+    });
+    kms.resetHistory();
+    const cold = new TokenCipher(new KmsDataKeyProvider({ kms: new KMSClient({}), keyId: KEY_ARN }));
+    const [access, refresh] = await Promise.all([
+      cold.open(item, keyRef, 'accessToken', sealed.accessToken),
+      cold.open(item, keyRef, 'refreshToken', sealed.refreshToken),
+    ]);
+    expect([access.reveal(), refresh.reveal()]).toEqual(['act.1', 'rft.1']);
+    expect(kms.commandCalls(DecryptCommand)).toHaveLength(1);
+  });
 });
