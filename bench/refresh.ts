@@ -17,10 +17,9 @@ import { loadConfig } from '../shared/config.js';
 import { createDeps } from '../shared/deps.js';
 import { runScheduledRefresh } from '../shared/lifecycle/refresh-run.js';
 import { Logger } from '../shared/log.js';
-import { Redacted } from '../shared/redacted.js';
 import { createDynamoClient } from '../shared/store/dynamo-client.js';
 import { ensureTable } from '../shared/store/ensure-table.js';
-import { codeChallengeS256, createCodeVerifier } from '../shared/tiktok/pkce.js';
+import { connectWithEmulatorGrant } from './emulator-grant.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,27 +67,13 @@ try {
     Array.from({ length: 16 }, async () => {
       while (seeded < N) {
         const i = seeded++;
-        const verifier = createCodeVerifier();
         const user = users[i % users.length];
         if (!user) throw new Error('no emulator users');
-        const code = emulator.issueCode({
-          userId: user.openId,
-          scopes: ['user.info.basic', 'video.list'],
-          redirectUri: REDIRECT_URI,
-          codeChallenge: codeChallengeS256(verifier, 'hex'),
-          codeChallengeMethod: 'S256',
-        });
-        const grant = await deps.tiktokOAuth.exchangeCode({
-          code: new Redacted(code),
-          redirectUri: REDIRECT_URI,
-          codeVerifier: new Redacted(verifier),
-        });
-        await deps.connections.saveConnected({
+        await connectWithEmulatorGrant(deps, emulator, {
           appUser: `bench-user-${i}`,
-          openId: grant.openId,
-          grant,
-          profile: { displayName: user.displayName },
-          now: Date.now(),
+          userId: user.openId,
+          redirectUri: REDIRECT_URI,
+          displayName: user.displayName,
         });
       }
     }),

@@ -10,12 +10,12 @@ import { createDeps, type DepsOverrides, type ServiceDeps } from '../../shared/d
 import { type RefreshOutcome, refreshConnection } from '../../shared/lifecycle/refresh-connection.js';
 import { type RefreshRunReport, runScheduledRefresh } from '../../shared/lifecycle/refresh-run.js';
 import { Logger } from '../../shared/log.js';
-import { Redacted } from '../../shared/redacted.js';
+import type { Redacted } from '../../shared/redacted.js';
 import type { ConnectionKey } from '../../shared/store/connection-store.js';
 import { createDynamoClient } from '../../shared/store/dynamo-client.js';
 import { ensureTable } from '../../shared/store/ensure-table.js';
-import { codeChallengeS256, createCodeVerifier } from '../../shared/tiktok/pkce.js';
 import { fetchUserInfo } from '../../shared/tiktok/user-info.js';
+import { connectWithEmulatorGrant } from '../emulator-grant.js';
 import { connectionId, RefreshLedger } from './refresh-ledger.js';
 import { seededRandom } from './seeded-random.js';
 
@@ -177,22 +177,8 @@ export async function runScenario(
 }
 
 /** Connects (or reconnects) an account as the callback does: a real code exchange, stored in one write. */
-async function connect(deps: ServiceDeps, emulator: TikTokEmulator, appUser: string, openId: string) {
-  const verifier = createCodeVerifier();
-  const code = emulator.issueCode({
-    userId: openId,
-    scopes: ['user.info.basic', 'video.list'],
-    redirectUri: REDIRECT_URI,
-    codeChallenge: codeChallengeS256(verifier, 'hex'),
-    codeChallengeMethod: 'S256',
-  });
-  const grant = await deps.tiktokOAuth.exchangeCode({
-    code: new Redacted(code),
-    redirectUri: REDIRECT_URI,
-    codeVerifier: new Redacted(verifier),
-  });
-  await deps.connections.saveConnected({ appUser, openId, grant, profile: {}, now: deps.now() });
-  return grant;
+function connect(deps: ServiceDeps, emulator: TikTokEmulator, appUser: string, openId: string) {
+  return connectWithEmulatorGrant(deps, emulator, { appUser, userId: openId, redirectUri: REDIRECT_URI });
 }
 
 /**

@@ -104,7 +104,7 @@ async function killRefresherAt(ctx: ScenarioContext, checkpoint: RefreshCheckpoi
   const inFlight = Math.min(ctx.config.refresh.concurrency, ctx.keys.length);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', resolve(import.meta.dirname, 'refresh-child.ts')],
+    ['--import', 'tsx', resolve(import.meta.dirname, '../../test/support/refresh-child.ts')],
     {
       env: { ...process.env, ...ctx.env, KILL_AT: checkpoint },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -163,41 +164,21 @@ export class ConnectionStore {
 
   /** All of one app user's TikTok connections, newest first. */
   async listForUser(appUser: string): Promise<ConnectionRecord[]> {
-    const records: ConnectionRecord[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': str(`USER#${appUser}`), ':prefix': str('TIKTOK#') },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) records.push(connectionFrom(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return records.sort((a, b) => b.connectedAt - a.connectedAt);
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': str(`USER#${appUser}`), ':prefix': str('TIKTOK#') },
+    });
+    return items.map(connectionFrom).sort((a, b) => b.connectedAt - a.connectedAt);
   }
 
   /** Every app user holding a connection to this TikTok account (TikTok's webhook names only the open_id). */
   async findByOpenId(openId: string): Promise<ConnectionKey[]> {
-    const keys: ConnectionKey[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: OPEN_ID_INDEX.name,
-          KeyConditionExpression: 'openId = :openId',
-          ExpressionAttributeValues: { ':openId': str(openId) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) keys.push(keyFrom(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return keys;
+    const items = await this.#queryAll({
+      IndexName: OPEN_ID_INDEX.name,
+      KeyConditionExpression: 'openId = :openId',
+      ExpressionAttributeValues: { ':openId': str(openId) },
+    });
+    return items.map(keyFrom);
   }
 
   /**
@@ -529,6 +510,22 @@ export class ConnectionStore {
       [DUE_INDEX.partitionKey]: str(schedule.refreshShard),
       [DUE_INDEX.sortKey]: num(schedule.refreshDueAt),
     };
+  }
+
+  /** Every page of a query (a user's connections, an account's holders: a handful of items). */
+  async #queryAll(
+    query: Pick<QueryCommandInput, 'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#db.send(
+        new QueryCommand({ TableName: this.#tableName, ...query, ExclusiveStartKey: startKey }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 
   async #conditionalUpdate(
