@@ -6,17 +6,15 @@ import { queryVideosById, readVideoPage } from '../display/videos.js';
 import type { ConnectionKey } from '../store/connection-store.js';
 import type { TikTokVideo } from '../tiktok/videos.js';
 import { type HttpEvent, readQuery, requireAppUser } from './api-event.js';
-import {
-  ConnectionPathSchema,
-  type ProfileResponseSchema,
-  VideoListQuerySchema,
-  type VideoPageSchema,
-  VideoQueryBodySchema,
-  type VideoQueryResponseSchema,
-  type VideoSchema,
+import type {
+  ProfileResponseSchema,
+  VideoPageSchema,
+  VideoQueryResponseSchema,
+  VideoSchema,
 } from './api-schemas.js';
 import { errorResponses } from './error-responses.js';
 import { parseRequestPart, readJsonBody } from './request-input.js';
+import { ConnectionPathSchema, VideoListQuerySchema, VideoQueryBodySchema } from './request-schemas.js';
 import { type HttpResult, json } from './responses.js';
 
 /** A list of 20 ids is well under 1 KB; anything near this is not a video query. */
