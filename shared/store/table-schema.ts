@@ -5,6 +5,9 @@
  *  - OAuth state:   STATE#<sha256(state)>   / STATE      (TTL `ttl`)
  *  - Launch ticket: LAUNCH#<sha256(id)>     / LAUNCH     (TTL `ttl`)
  *  - Connection:    USER#<appUser>          / TIKTOK#<openId>
+ *  - Webhook delivery: WEBHOOK#<sha256(body)> / WEBHOOK  (TTL `ttl`, 4 days)
+ *  - Rate budget:   RATE#<endpoint>#<minute> / RATE      (TTL `ttl`)
+ *  - Display cache: CACHE#…                               (TTL `ttl`, only with DISPLAY_CACHE_SECONDS)
  *
  * Indexes:
  *  - `DueForRefresh` (sparse): only connections that should be refreshed carry `refreshShard`/`refreshDueAt`,
