@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { seededRandom } from '../../local/seeded-random.js';
 import {
   type FaultInput,
   startTikTokEmulator,
@@ -17,7 +18,6 @@ import { ensureTable } from '../../shared/store/ensure-table.js';
 import { fetchUserInfo } from '../../shared/tiktok/user-info.js';
 import { connectWithEmulatorGrant } from '../emulator-grant.js';
 import { connectionId, RefreshLedger } from './refresh-ledger.js';
-import { seededRandom } from './seeded-random.js';
 
 const CLIENT_KEY = 'faults-key';
 const CLIENT_SECRET = 'faults-secret-0123456789';

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { seededRandom } from '../../local/seeded-random.js';
 import type { FaultInput } from '../../local/tiktok-emulator/index.js';
 import type { RefreshCheckpoint } from '../../shared/deps.js';
 import { getFreshAccessToken } from '../../shared/lifecycle/fresh-access-token.js';
@@ -16,7 +17,6 @@ import {
   type Scenario,
   type ScenarioContext,
 } from './scenario-harness.js';
-import { seededRandom } from './seeded-random.js';
 
 const MINUTE = 60_000;
 

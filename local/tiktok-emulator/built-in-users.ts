@@ -1,3 +1,4 @@
+import { seededRandom } from '../seeded-random.js';
 export type EmulatedVideo = {
   /** 19-digit string: TikTok ids carry the create time in their top 32 bits and exceed Number.MAX_SAFE_INTEGER. */
   id: string;
@@ -110,17 +111,5 @@ function createVideo(userIndex: number, index: number, newestAt: number, theme: 
     commentCount: Math.floor(viewCount * random() * 0.005),
     shareCount: Math.floor(viewCount * random() * 0.002),
     viewCount,
-  };
-}
-
-/** mulberry32: the same ids and counters on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }

@@ -1,4 +1,4 @@
-/** mulberry32: a small, fast PRNG, so every probabilistic fault lands the same way on every run. */
+/** mulberry32: a small, fast PRNG — the same sequence for the same seed on every run (emulator data, fault plans). */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
