@@ -3,8 +3,6 @@
  * with the response schemas, and the OpenAPI document (shared/http/openapi-document.ts) is generated from both.
  */
 import * as v from 'valibot';
-import { MAX_VIDEOS_PER_CALL } from '../tiktok/videos.js';
-import { OpenIdSchema } from './lifecycle-routes.js';
 
 // ---- requests ----------------------------------------------------------------------------------------------
 
