@@ -12,6 +12,7 @@ import { corsPreflightHeaders, corsResponseHeaders } from '../shared/http/cors.j
 import { matchRoute, ROUTES } from '../shared/http/route-table.js';
 import { lambdaContext, toApiEvent, writeApiResult } from './http-adapter.js';
 import type { LocalJwtIssuer } from './local-authorizer.js';
+import { isLocalDevRequest } from './loopback.js';
 
 type LambdaHandler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -86,6 +87,10 @@ export function localRequestListener(options: {
     }
 
     if (method === 'GET' && url.pathname === '/') return redirectTo(response, '/platforms/connect');
+    // Not there for anyone but this machine's own clients (see loopback.ts): as if the routes did not exist.
+    if (url.pathname.startsWith('/dev/') && !isLocalDevRequest(request)) {
+      return writeJson(response, 404, { message: 'Not Found' });
+    }
     if (method === 'GET' && url.pathname === '/dev/token') {
       const sub = url.searchParams.get('sub') ?? '';
       if (!/^[A-Za-z0-9._@-]{1,128}$/.test(sub)) {

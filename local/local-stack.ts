@@ -10,6 +10,7 @@ import { type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { lambdaContext } from './http-adapter.js';
 import { LocalJwtIssuer } from './local-authorizer.js';
 import { localRequestListener } from './local-server.js';
+import { DEFAULT_LOCAL_HOST } from './loopback.js';
 import { startTikTokEmulator, type TikTokEmulator } from './tiktok-emulator/index.js';
 
 export const EMULATOR_CLIENT_KEY = 'local-client-key';
@@ -17,6 +18,8 @@ export const EMULATOR_CLIENT_SECRET = 'local-client-secret';
 
 export type LocalStack = {
   url: string;
+  /** The address the server listens on (HOST; default 127.0.0.1). */
+  host: string;
   emulator: TikTokEmulator | undefined;
   /** The environment the handler modules were given (what a Lambda's environment would hold). */
   env: Record<string, string>;
@@ -44,6 +47,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const port = Number(env.PORT ?? 3001);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT ${env.PORT} is not a port number`);
+  // Loopback only unless HOST says otherwise: the server runs handlers with real tokens, and /dev/token.
+  const host = env.HOST || DEFAULT_LOCAL_HOST;
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
@@ -51,7 +56,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     // Listen first: with PORT=0 the real port is known only now, and the redirect URI depends on it.
-    const server = await listen(port);
+    const server = await listen(port, host);
     closers.push(() => closeServer(server));
     const address = server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -123,7 +128,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       timer.unref();
       closers.push(async () => clearInterval(timer));
     }
-    return { url: baseUrl, emulator, env: handlerEnv, refreshIntervalSeconds: intervalSeconds, close };
+    return {
+      url: baseUrl,
+      host,
+      emulator,
+      env: handlerEnv,
+      refreshIntervalSeconds: intervalSeconds,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -170,7 +182,7 @@ function definedOnly(env: Record<string, string | undefined>): Record<string, st
   >;
 }
 
-async function listen(port: number): Promise<Server> {
+async function listen(port: number, host: string): Promise<Server> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -178,7 +190,7 @@ async function listen(port: number): Promise<Server> {
         error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use: set PORT to another port`) : error,
       ),
     );
-    server.listen(port, resolve);
+    server.listen(port, host, resolve);
   });
   return server;
 }
