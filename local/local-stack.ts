@@ -150,7 +150,9 @@ function createLocalRefresher(
     if (options?.now) {
       // Due or not (tokens live 24 h, so a fault queued by hand would otherwise wait a day for its refresh).
       const deadline = Date.now() + 60_000;
-      return { connections: await refreshNow(deps, { openId: options.openId, owner: 'local-now', deadline }) };
+      return {
+        connections: await refreshNow(deps, { openId: options.openId, owner: 'local-now', deadline }),
+      };
     }
     if (running) return running;
     running = (async () => {

@@ -80,5 +80,6 @@ function printPass(report: Record<string, unknown>): void {
   ];
   console.log(`refresh pass ${report.runId}`);
   for (const [label, value] of rows) console.log(`  ${label.padEnd(40)} ${value}`);
-  if (report.due === 0) console.log('  (nothing due: `npm run refresh -- --now` refreshes every connection now)');
+  if (report.due === 0)
+    console.log('  (nothing due: `npm run refresh -- --now` refreshes every connection now)');
 }

@@ -97,7 +97,9 @@ export class Logger {
       ...this.#context,
       ...fields,
     });
-    this.#sink(this.#format === 'pretty' ? prettyLine(entry as Record<string, unknown>) : JSON.stringify(entry));
+    this.#sink(
+      this.#format === 'pretty' ? prettyLine(entry as Record<string, unknown>) : JSON.stringify(entry),
+    );
   }
 }
 
@@ -107,7 +109,9 @@ export function prettyLine(entry: Record<string, unknown>): string {
   const clock = typeof time === 'string' ? time.slice(11, 19) : '';
   const pairs = Object.entries(fields)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? quoteIfSpaced(value) : JSON.stringify(value)}`);
+    .map(
+      ([key, value]) => `${key}=${typeof value === 'string' ? quoteIfSpaced(value) : JSON.stringify(value)}`,
+    );
   return [`${clock} ${String(level).toUpperCase().padEnd(5)} ${String(message)}`, ...pairs].join('  ');
 }
 

@@ -51,7 +51,9 @@ export const prettyMetricSink: MetricSink = (line) => {
 export function formatMetricLine(line: string): string | undefined {
   const entry = JSON.parse(line) as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
   const names = entry._aws.CloudWatchMetrics.flatMap((group) => group.Metrics.map((metric) => metric.Name));
-  const values = names.map((name) => [name, (entry as unknown as Record<string, number>)[name] ?? 0] as const);
+  const values = names.map(
+    (name) => [name, (entry as unknown as Record<string, number>)[name] ?? 0] as const,
+  );
   if (values.every(([, value]) => value === 0)) return undefined;
   const time = new Date().toISOString().slice(11, 19);
   return `${time} metrics ${values

@@ -63,7 +63,11 @@ export class TokenStore {
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
     if (!this.#stateFile) return;
-    const state: PersistedState = { version: 1, issued: this.#issued, grants: [...this.#byAccessToken.values()] };
+    const state: PersistedState = {
+      version: 1,
+      issued: this.#issued,
+      grants: [...this.#byAccessToken.values()],
+    };
     mkdirSync(dirname(this.#stateFile), { recursive: true });
     // Write then rename: a crash mid-write leaves the previous file, never half of one.
     const temporary = `${this.#stateFile}.${process.pid}.tmp`;
