@@ -42,8 +42,11 @@ const DEMO_FILES: Record<string, string> = {
 export function localRequestListener(options: {
   rootDir: string;
   issuer: LocalJwtIssuer;
-  /** One refresh pass now (POST /dev/refresh, used by `npm run refresh`). */
-  runRefresh: () => Promise<unknown>;
+  /**
+   * One refresh pass now (POST /dev/refresh, used by `npm run refresh`); with `now`, refresh connections whether
+   * due or not (`?now=1`, optionally `&openId=`: `npm run refresh -- --now [openId]`).
+   */
+  runRefresh: (options?: { now: boolean; openId?: string | undefined }) => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
@@ -99,7 +102,9 @@ export function localRequestListener(options: {
       return writeJson(response, 200, { token: await options.issuer.issue(sub) });
     }
     if (method === 'POST' && url.pathname === '/dev/refresh') {
-      return writeJson(response, 200, await options.runRefresh());
+      const now = url.searchParams.get('now') === '1';
+      const openId = url.searchParams.get('openId') ?? undefined;
+      return writeJson(response, 200, await options.runRefresh(now ? { now, openId } : undefined));
     }
     if (method === 'GET' && url.pathname === '/openapi.json') {
       return serveFile(response, join(options.rootDir, 'openapi.json'));

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../shared/config.js';
+import { createDeps } from '../shared/deps.js';
+import { refreshNow } from '../shared/lifecycle/refresh-now.js';
 import type { RefreshRunReport } from '../shared/lifecycle/refresh-run.js';
 import { createDynamoClient } from '../shared/store/dynamo-client.js';
 import { ensureTable } from '../shared/store/ensure-table.js';
@@ -80,6 +82,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clientKey: EMULATOR_CLIENT_KEY,
         clientSecret: EMULATOR_CLIENT_SECRET,
         pkceEncoding: env.TIKTOK_PKCE_ENCODING === 'base64url' ? 'base64url' : 'hex',
+        // The emulator's grants live beside the table that holds their tokens: a restart keeps both.
+        ...(options.dataDir ? { stateFile: join(options.dataDir, 'tiktok-emulator.json') } : {}),
         // Short-lived tokens make the refresher visible by hand (e.g. 60 s access tokens).
         ...positiveSeconds('accessTokenTtlSeconds', env.TIKTOK_EMULATOR_ACCESS_TTL_SECONDS),
         ...positiveSeconds('refreshTokenTtlSeconds', env.TIKTOK_EMULATOR_REFRESH_TTL_SECONDS),
@@ -99,6 +103,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...tiktokEnv,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       TABLE_NAME: env.TABLE_NAME ?? 'tiktok-connect',
+      // Readable lines in a terminal; the Lambdas keep JSON (set LOG_FORMAT=json to see what CloudWatch gets).
+      LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
       TOKEN_KEY_FILE: env.TOKEN_KEY_FILE ?? join(dataDir ?? join(options.rootDir, '.data'), 'token-key.json'),
     };
     // Check the configuration now rather than on the first request.
@@ -114,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       issuer: `${baseUrl}/dev`,
       keyFile: dataDir ? join(dataDir, 'jwt-key.json') : undefined,
     });
-    const refresher = createLocalRefresher(options.rootDir, log);
+    const refresher = createLocalRefresher(options.rootDir, log, createDeps(config));
     server.on(
       'request',
       localRequestListener({ rootDir: options.rootDir, issuer, runRefresh: refresher.runOnce }),
@@ -146,9 +152,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  * The local stand-in for the EventBridge schedule: it invokes the very handler module the scheduled Lambda runs,
  * one pass at a time (a pass still running when the next tick comes is not doubled).
  */
-function createLocalRefresher(rootDir: string, log: (line: string) => void) {
+function createLocalRefresher(
+  rootDir: string,
+  log: (line: string) => void,
+  deps: ReturnType<typeof createDeps>,
+) {
   let running: Promise<unknown> | undefined;
-  const runOnce = async (): Promise<unknown> => {
+  const runOnce = async (options?: { now: boolean; openId?: string | undefined }): Promise<unknown> => {
+    if (options?.now) {
+      // Due or not (tokens live 24 h, so a fault queued by hand would otherwise wait a day for its refresh).
+      const deadline = Date.now() + 60_000;
+      return {
+        connections: await refreshNow(deps, { openId: options.openId, owner: 'local-now', deadline }),
+      };
+    }
     if (running) return running;
     running = (async () => {
       const module = (await import(pathToFileURL(join(rootDir, 'functions/refresh-scheduled.ts')).href)) as {

@@ -76,6 +76,8 @@ const EnvSchema = v.object({
   REFRESH_BATCH_SIZE: v.optional(positiveInt, '25'),
   REFRESH_EXPIRY_WARNING_DAYS: v.optional(positiveInt, '7'),
   PUBLISH_REFRESHED_EVENTS: v.optional(v.picklist(['true', 'false']), 'false'),
+  /** `json` (AWS: CloudWatch reads it) or `pretty` (one readable line each; `npm start` sets it). */
+  LOG_FORMAT: v.optional(v.picklist(['json', 'pretty']), 'json'),
 });
 
 export type Config = {
@@ -110,6 +112,7 @@ export type Config = {
     queueUrl: string | undefined;
     expiryWarningMs: number;
   };
+  log: { format: 'json' | 'pretty' };
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -162,5 +165,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       queueUrl: e.REFRESH_QUEUE_URL,
       expiryWarningMs: e.REFRESH_EXPIRY_WARNING_DAYS * 86_400_000,
     },
+    log: { format: e.LOG_FORMAT },
   };
 }

@@ -10,7 +10,7 @@ import { TokenCipher } from './crypto/token-cipher.js';
 import { ConfigError } from './errors.js';
 import { type ConnectionEvents, LoggedConnectionEvents } from './events/connection-events.js';
 import { Logger } from './log.js';
-import { type MetricSink, stdoutMetricSink } from './metrics.js';
+import { type MetricSink, prettyMetricSink, stdoutMetricSink } from './metrics.js';
 import type { RefreshQueue } from './queue/refresh-queue.js';
 import type { Redacted } from './redacted.js';
 import type { ClientSecretSource } from './secrets/client-secret.js';
@@ -92,7 +92,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
   const cipher = new TokenCipher(overrides.dataKeys ?? dataKeysFor(config));
   const clientSecret = overrides.clientSecret ?? clientSecretFor(config);
   const { apiBaseUrl, httpTimeoutMs } = config.tiktok;
-  const logger = overrides.logger ?? new Logger({ context: { service: 'tiktok-connect' } });
+  const logger =
+    overrides.logger ?? new Logger({ context: { service: 'tiktok-connect' }, format: config.log.format });
   return {
     config,
     logger,
@@ -100,7 +101,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     random: overrides.random ?? Math.random,
     clientSecret,
     events: overrides.events ?? new LoggedConnectionEvents(logger),
-    metrics: overrides.metrics ?? stdoutMetricSink,
+    metrics: overrides.metrics ?? (config.log.format === 'pretty' ? prettyMetricSink : stdoutMetricSink),
     refreshQueue: overrides.refreshQueue,
     checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
@@ -147,7 +148,7 @@ export type AwsProviders = {
 /** The Lambda entry points' deps: configuration from the environment, real AWS clients. */
 export function createDepsFromEnv(aws: AwsProviders = {}): ServiceDeps {
   const config = loadConfig();
-  const logger = new Logger({ context: { service: 'tiktok-connect' } });
+  const logger = new Logger({ context: { service: 'tiktok-connect' }, format: config.log.format });
   const events = aws.events?.(config);
   const refreshQueue = aws.refreshQueue?.(config);
   // The stack sets these only for the functions that publish or enqueue: a mismatch is a wiring bug.
