@@ -1,5 +1,6 @@
 import type { ServiceDeps } from '../deps.js';
 import { AppError, ConnectFlowError, type ErrorCode, RequestError, TikTokError } from '../errors.js';
+import { grantHeldElsewhere } from '../lifecycle/grant-holders.js';
 import { publish, revokeQuietly } from '../lifecycle/refresh-connection.js';
 import { Redacted } from '../redacted.js';
 import { sha256Hex } from '../store/hashing.js';
@@ -150,7 +151,7 @@ async function consumeFlowAndConnect(
     // connection to the same TikTok account still holds tokens: revoking ends the app's whole authorization for
     // that account, so it would kill a working connection (a failed reconnect must not).
     const log = deps.logger.child(connectLog);
-    if (await grantInUse(deps, tokens.openId)) {
+    if (await grantHeldElsewhere(deps, tokens.openId)) {
       log.info(
         'unsaved grant not revoked: a stored connection to this account still uses the authorization',
         {
@@ -161,17 +162,6 @@ async function consumeFlowAndConnect(
       await revokeQuietly(deps, tokens.accessToken, log);
     }
     return failed(deps, flow.returnTo, error, connectLog);
-  }
-}
-
-async function grantInUse(deps: ServiceDeps, openId: string): Promise<boolean> {
-  try {
-    for (const key of await deps.connections.findByOpenId(openId)) {
-      if ((await deps.connections.get(key.appUser, key.openId))?.sealedTokens) return true;
-    }
-    return false;
-  } catch {
-    return true; // when in doubt, leave the grant alone rather than risk ending a live connection
   }
 }
 
