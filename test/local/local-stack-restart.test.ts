@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
 import { dynamodbEndpoint } from '../support/dynamodb.js';
+import { freePortPair } from '../support/free-port.js';
 import { connectOverHttp, localUser } from '../support/local-connect.js';
 
 const rootDir = resolve(import.meta.dirname, '../..');
@@ -84,23 +84,3 @@ describe('npm start, stopped and started again', () => {
     expect((await alice.api.listConnections())[0]?.status).toBe('reauth_required');
   });
 });
-
-/** A port P with P + 1 free too (the emulator takes PORT + 1). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const candidate = await listenOnce(0);
-    if ((await listenOnce(candidate + 1).catch(() => 0)) === candidate + 1) return candidate;
-  }
-}
-
-function listenOnce(p: number): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(p, () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address ? address.port : p;
-      server.close(() => resolvePort(bound));
-    });
-  });
-}
