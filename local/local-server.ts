@@ -43,6 +43,8 @@ export function localRequestListener(options: {
   issuer: LocalJwtIssuer;
   /** One refresh pass now (POST /dev/refresh, used by `npm run refresh`). */
   runRefresh: () => Promise<unknown>;
+  /** One analytics snapshot pass now (POST /dev/analytics/snapshot[?all=1]); absent = 404. */
+  runAnalyticsSnapshot?: (options: { all: boolean }) => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
@@ -95,6 +97,12 @@ export function localRequestListener(options: {
     }
     if (method === 'POST' && url.pathname === '/dev/refresh') {
       return writeJson(response, 200, await options.runRefresh());
+    }
+    if (method === 'POST' && url.pathname === '/dev/analytics/snapshot' && options.runAnalyticsSnapshot) {
+      const all = url.searchParams.get('all');
+      if (all !== null && all !== '1')
+        return writeJson(response, 400, { message: 'all must be 1 or absent' });
+      return writeJson(response, 200, await options.runAnalyticsSnapshot({ all: all === '1' }));
     }
     if (method === 'GET' && url.pathname === '/openapi.json') {
       return serveFile(response, join(options.rootDir, 'openapi.json'));
