@@ -47,6 +47,8 @@ export function localRequestListener(options: {
    * due or not (`?now=1`, optionally `&openId=`: `npm run refresh -- --now [openId]`).
    */
   runRefresh: (options?: { now: boolean; openId?: string | undefined }) => Promise<unknown>;
+  /** One analytics snapshot pass now (POST /dev/analytics/snapshot[?all=1]); absent = 404. */
+  runAnalyticsSnapshot?: (options: { all: boolean }) => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
@@ -105,6 +107,12 @@ export function localRequestListener(options: {
       const now = url.searchParams.get('now') === '1';
       const openId = url.searchParams.get('openId') ?? undefined;
       return writeJson(response, 200, await options.runRefresh(now ? { now, openId } : undefined));
+    }
+    if (method === 'POST' && url.pathname === '/dev/analytics/snapshot' && options.runAnalyticsSnapshot) {
+      const all = url.searchParams.get('all');
+      if (all !== null && all !== '1')
+        return writeJson(response, 400, { message: 'all must be 1 or absent' });
+      return writeJson(response, 200, await options.runAnalyticsSnapshot({ all: all === '1' }));
     }
     if (method === 'GET' && url.pathname === '/openapi.json') {
       return serveFile(response, join(options.rootDir, 'openapi.json'));

@@ -123,7 +123,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const refresher = createLocalRefresher(options.rootDir, log, createDeps(config));
     server.on(
       'request',
-      localRequestListener({ rootDir: options.rootDir, issuer, runRefresh: refresher.runOnce }),
+      localRequestListener({
+        rootDir: options.rootDir,
+        issuer,
+        runRefresh: refresher.runOnce,
+        runAnalyticsSnapshot: localAnalyticsPass(options.rootDir),
+      }),
     );
     const intervalSeconds = Number(env.REFRESH_INTERVAL_SECONDS ?? 60);
     if (intervalSeconds > 0) {
@@ -185,6 +190,19 @@ function createLocalRefresher(
     return running;
   };
   return { runOnce };
+}
+
+/** The local stand-in for the snapshot schedule: the very handler module the snapshot Lambda runs. */
+function localAnalyticsPass(rootDir: string) {
+  return async (input: { all: boolean }): Promise<unknown> => {
+    const module = (await import(pathToFileURL(join(rootDir, 'functions/analytics-snapshot.ts')).href)) as {
+      handler: (event: unknown, context: Context) => Promise<unknown>;
+    };
+    return module.handler(
+      { source: 'local.dev', all: input.all },
+      lambdaContext('AnalyticsSnapshotFunction', 5 * 60_000),
+    );
+  };
 }
 
 function positiveSeconds<K extends string>(name: K, value: string | undefined): Partial<Record<K, number>> {

@@ -15,6 +15,7 @@ import type { RefreshQueue } from './queue/refresh-queue.js';
 import type { Redacted } from './redacted.js';
 import type { ClientSecretSource } from './secrets/client-secret.js';
 import { StaticClientSecret } from './secrets/static-client-secret.js';
+import { AnalyticsStore } from './store/analytics-store.js';
 import { ConnectionStore } from './store/connection-store.js';
 import { createDynamoClient } from './store/dynamo-client.js';
 import { OAuthStateStore } from './store/oauth-state-store.js';
@@ -65,6 +66,8 @@ export type ServiceDeps = {
   refreshQueue: RefreshQueue | undefined;
   /** Named points in the refresh path where tests stop or kill the work (crash simulation); no-op otherwise. */
   checkpoint: (name: RefreshCheckpoint) => Promise<void>;
+  /** Snapshot history (shared/analytics). */
+  analytics: AnalyticsStore;
 };
 
 export type RefreshCheckpoint = 'lease_taken' | 'tiktok_answered';
@@ -130,6 +133,11 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     },
     rateBudget: new RateBudget({ db, tableName: config.tableName }),
     responseCache: new ResponseCache({ db, tableName: config.tableName }),
+    analytics: new AnalyticsStore({
+      db,
+      tableName: config.tableName,
+      retentionDays: config.analytics.retentionDays,
+    }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { enrolForAnalytics } from '../analytics/history-lifecycle.js';
 import type { ServiceDeps } from '../deps.js';
 import { AppError, ConnectFlowError, type ErrorCode, RequestError, TikTokError } from '../errors.js';
 import { grantHeldElsewhere } from '../lifecycle/grant-holders.js';
@@ -129,6 +130,7 @@ async function consumeFlowAndConnect(
       now: deps.now(),
     });
     const recovered = saved.previousStatus !== undefined && saved.previousStatus !== 'active';
+    await enrolForAnalytics(deps, { appUser: flow.appUser, openId: tokens.openId });
     await publish(
       deps,
       { appUser: flow.appUser, openId: tokens.openId },

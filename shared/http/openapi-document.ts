@@ -10,6 +10,7 @@ import {
   toJsonSchemaDefs,
 } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
+import * as a from './analytics-schemas.js';
 import * as s from './api-schemas.js';
 import { ROUTES, type RouteSpec } from './route-table.js';
 
@@ -22,12 +23,14 @@ type ResponseSpec = {
   /** A second body shape, for answers that come from API Gateway rather than the handler. */
   gatewayBody?: ComponentName;
   headers?: Record<string, { description: string; required?: boolean; schema: JsonSchema }>;
+  /** Also served as text/csv (with `Accept: text/csv`). */
+  csv?: boolean;
 };
 
 type RouteContract = {
   summary: string;
   description: string;
-  tag: 'connect' | 'connections' | 'webhooks';
+  tag: 'connect' | 'connections' | 'webhooks' | 'analytics';
   path?: ObjectSchema;
   query?: ObjectSchema;
   headers?: ObjectSchema;
@@ -51,6 +54,12 @@ const COMPONENTS = {
   StartJsonResponse: s.StartJsonResponseSchema,
   TikTokWebhookBody: s.TikTokWebhookBodySchema,
   WebhookResponse: s.WebhookResponseSchema,
+  AnalyticsSeries: a.AnalyticsSeriesSchema,
+  AnalyticsHashtags: a.HashtagsResponseSchema,
+  AnalyticsFollowerGrowth: a.FollowerGrowthResponseSchema,
+  AnalyticsVideoMetrics: a.VideoMetricsResponseSchema,
+  AnalyticsBreakouts: a.BreakoutsResponseSchema,
+  AnalyticsHeatmap: a.HeatmapResponseSchema,
 };
 type ComponentName = keyof typeof COMPONENTS;
 
@@ -113,7 +122,65 @@ const TIKTOK_READ_ERRORS: Record<string, ResponseSpec> = {
   '504': problem('TikTok did not answer in time, after bounded retries (code `tiktok_timeout`).'),
 };
 
+/** Answers of the analytics routes besides their success: they read stored history, never TikTok. */
+const ANALYTICS_ERRORS: Record<string, ResponseSpec> = {
+  '400': problem(
+    'A malformed date, `from` after `to`, a range longer than the retention, or a bad parameter (code `invalid_request`).',
+  ),
+  '401': unauthorized,
+  '404': problem(
+    'No such connection for this user (code `connection_not_found`); another user’s looks the same.',
+  ),
+  '500': internal,
+};
+
+const analyticsContract = (summary: string, description: string, body: ComponentName): RouteContract => ({
+  tag: 'analytics',
+  summary,
+  description,
+  path: s.ConnectionPathSchema,
+  query: a.AnalyticsRangeQuerySchema,
+  responses: { '200': { description: 'The figures for the range.', body }, ...ANALYTICS_ERRORS },
+});
+
 const CONTRACTS: Record<string, RouteContract> = {
+  'GET /tiktok/connections/{openId}/analytics': {
+    tag: 'analytics',
+    summary: 'Snapshot history: account counters and per-video stats over time',
+    description:
+      'Every snapshot taken in the range (UTC days, inclusive; default the last 30), time-ordered: the account’s counters and the points of the most recently posted videos (`limit`, default 100; page on with `nextCursor`). Snapshots start when the account is connected: TikTok keeps no history. Points older than 30 days are kept one per day. With `Accept: text/csv` the same series comes as CSV.',
+    path: s.ConnectionPathSchema,
+    query: a.AnalyticsSeriesQuerySchema,
+    responses: {
+      '200': { description: 'The series.', body: 'AnalyticsSeries', csv: true },
+      ...ANALYTICS_ERRORS,
+    },
+  },
+  'GET /tiktok/connections/{openId}/analytics/hashtags': analyticsContract(
+    'Hashtag performance',
+    'Hashtags parsed from the captions of videos with snapshots in the range (lower-cased, without `#`), with their videos’ latest views, median views per video and engagement rate, most viewed first.',
+    'AnalyticsHashtags',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/followers': analyticsContract(
+    'Follower growth per day',
+    'The last follower count of each UTC day with a snapshot, and the change from the previous one.',
+    'AnalyticsFollowerGrowth',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/videos': analyticsContract(
+    'Engagement rate and view velocity per video',
+    'For every video with snapshots in the range: latest counts, engagement rate ((likes + comments + shares) / views) and view velocity (views per hour over the first 24 h and 7 days, where our snapshots cover them), fastest first.',
+    'AnalyticsVideoMetrics',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/breakouts': analyticsContract(
+    'Breakout videos',
+    'Videos whose first-24 h view velocity is at least `factor` times the creator’s own median (needs three videos to compare). The snapshot pass also publishes `tiktok.connection.video_breakout` on EventBridge when it first sees one.',
+    'AnalyticsBreakouts',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/heatmap': analyticsContract(
+    'Posting-time heatmap',
+    'Videos posted in the range by UTC weekday × hour of posting → median views 7 days after posting.',
+    'AnalyticsHeatmap',
+  ),
   'GET /auth/tiktok/start': {
     tag: 'connect',
     summary: 'Start connecting a TikTok account',
@@ -269,6 +336,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[] = ROUTES): Rec
       { name: 'connect', description: 'The OAuth flow that connects an account.' },
       { name: 'connections', description: 'The user’s connections and what TikTok shows of them.' },
       { name: 'webhooks', description: 'Called by TikTok.' },
+      { name: 'analytics', description: 'History from our own snapshots, and what is derived from it.' },
     ],
     paths,
     components: {
@@ -342,6 +410,7 @@ function responseOf(spec: ResponseSpec): Record<string, unknown> {
     content[mediaType] = { schema: ref(spec.body) };
   }
   if (spec.gatewayBody) content['application/json'] = { schema: ref(spec.gatewayBody) };
+  if (spec.csv) content['text/csv'] = { schema: { type: 'string' } };
   return {
     description: spec.description,
     ...(spec.headers ? { headers: spec.headers } : {}),
