@@ -105,6 +105,19 @@ const EnvSchema = v.object({
     '3',
   ),
   ANALYTICS_CONCURRENCY: v.optional(positiveInt, '4'),
+
+  /** Content posting (docs/publishing.md): the private bucket the browser uploads videos to. */
+  UPLOAD_BUCKET_NAME: v.optional(v.pipe(v.string(), v.minLength(3))),
+  /** Local only: an S3-compatible server (the local stack starts one). */
+  S3_ENDPOINT: v.optional(httpUrl),
+  /** Whether TikTok has audited this app for Direct Post; unaudited apps may only post SELF_ONLY to private accounts. */
+  TIKTOK_POSTING_AUDITED: v.optional(v.picklist(['true', 'false']), 'false'),
+  /** A post still not final this long after its upload finished ends as failed (`status_timeout`). */
+  POST_STATUS_TIMEOUT_MINUTES: v.optional(positiveInt, '60'),
+  /** Posts one publisher run works on at once. */
+  PUBLISH_CONCURRENCY: v.optional(positiveInt, '4'),
+  /** How long a presigned upload URL stays valid. */
+  UPLOAD_URL_SECONDS: v.optional(positiveInt, '3600'),
 });
 
 export type Config = {
@@ -141,6 +154,14 @@ export type Config = {
   };
   log: { format: 'json' | 'pretty' };
   analytics: AnalyticsSettings;
+  publishing: {
+    uploadBucket: string | undefined;
+    s3Endpoint: string | undefined;
+    audited: boolean;
+    statusTimeoutMs: number;
+    concurrency: number;
+    uploadUrlSeconds: number;
+  };
 };
 
 export type AnalyticsSettings = {
@@ -226,6 +247,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retentionDays: e.ANALYTICS_RETENTION_DAYS,
       breakoutFactor: e.ANALYTICS_BREAKOUT_FACTOR,
       concurrency: e.ANALYTICS_CONCURRENCY,
+    },
+    publishing: {
+      uploadBucket: e.UPLOAD_BUCKET_NAME,
+      s3Endpoint: e.S3_ENDPOINT,
+      audited: e.TIKTOK_POSTING_AUDITED === 'true',
+      statusTimeoutMs: e.POST_STATUS_TIMEOUT_MINUTES * 60_000,
+      concurrency: e.PUBLISH_CONCURRENCY,
+      uploadUrlSeconds: e.UPLOAD_URL_SECONDS,
     },
   };
 }
