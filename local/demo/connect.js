@@ -1,6 +1,7 @@
 // The demo platform frontend: sign in (local issuer), start the connect flow with fetch + bearer token,
-// navigate to the returned authorizeUrl, read ?tiktok=connected|error on return, then show each connected
-// account with its profile, stats and latest videos, and let the user disconnect or reconnect.
+// navigate to the returned authorizeUrl; back with ?tiktok=pending&confirmation=<code>, confirm it at once with
+// the signed-in user's token (or show ?tiktok=error&reason=…), then show each connected account with its
+// profile, stats and latest videos, and let the user disconnect or reconnect.
 const TOKEN_KEY = 'tiktok-connect-demo-token';
 const USER_KEY = 'tiktok-connect-demo-user';
 const VIDEOS_PER_PAGE = 6;
@@ -23,6 +24,10 @@ const REASONS = {
   tiktok_invalid_client: 'This app is misconfigured at TikTok (client key or secret). Tell the operator.',
   tiktok_invalid_request: 'TikTok refused the request (redirect URI or PKCE settings). Tell the operator.',
   tiktok_invalid_scope: 'A permission this app asks for is not enabled at TikTok. Tell the operator.',
+  connect_user_mismatch:
+    'This TikTok connection was started by someone else (for example a link you were sent), so nothing was connected.',
+  confirmation_invalid: 'That connection result was already used or is unknown. Please start again.',
+  confirmation_expired: 'The connection waited too long to be confirmed. Please start again.',
 };
 
 const STATUS_WORDS = {
@@ -95,15 +100,36 @@ function showOutcome(kind, text) {
   box.textContent = text;
 }
 
-function readOutcomeFromUrl() {
+/**
+ * Back from TikTok: `tiktok=pending&confirmation=<code>` is confirmed at once with the signed-in user's token
+ * (so connecting stays one click), and the code leaves the address bar before anything else runs.
+ */
+async function readOutcomeFromUrl() {
   const params = new URLSearchParams(location.search);
   const outcome = params.get('tiktok');
-  if (outcome === 'connected') showOutcome('ok', 'Your TikTok account is connected.');
+  if (outcome) history.replaceState(null, '', location.pathname);
+  if (outcome === 'pending') {
+    const confirmation = params.get('confirmation') ?? '';
+    if (!session().token) {
+      showOutcome('error', 'Sign in, then connect again: nothing was connected.');
+      return;
+    }
+    try {
+      await api('/auth/tiktok/confirm', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ confirmation }),
+      });
+      showOutcome('ok', 'Your TikTok account is connected.');
+    } catch (error) {
+      const reason = error.code ?? 'unknown';
+      showOutcome('error', REASONS[reason] ?? `Connecting failed (${error.message}). Please try again.`);
+    }
+  }
   if (outcome === 'error') {
     const reason = params.get('reason') ?? 'unknown';
     showOutcome('error', REASONS[reason] ?? `Connecting failed (${reason}). Please try again.`);
   }
-  if (outcome) history.replaceState(null, '', location.pathname);
 }
 
 function element(tag, props = {}, children = []) {
@@ -305,5 +331,4 @@ $('signin-form').addEventListener('submit', async (event) => {
 });
 $('signout-button').addEventListener('click', signOut);
 $('connect-button').addEventListener('click', () => connect(false));
-readOutcomeFromUrl();
-render();
+readOutcomeFromUrl().finally(render);

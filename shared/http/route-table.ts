@@ -162,6 +162,13 @@ export const ROUTES: readonly RouteSpec[] = [
     functionName: 'AnalyticsHeatmapFunction',
     auth: 'jwt',
   },
+  {
+    method: 'POST',
+    path: '/auth/tiktok/confirm',
+    entry: 'functions/auth-confirm.ts',
+    functionName: 'ConfirmConnectFunction',
+    auth: 'jwt',
+  },
 ];
 
 /** Matches a request path against a route path with `{param}` segments. */
