@@ -294,7 +294,12 @@ async function refreshStatus(refreshToken: string): Promise<number> {
 async function makeSoleHolder(appUser: string, openId: string): Promise<void> {
   for (const key of await service.deps.connections.findByOpenId(openId)) {
     if (key.appUser === appUser) continue;
-    await service.deps.connections.markUnusable({ key, status: 'disconnected', reason: 'test', now: Date.now() });
+    await service.deps.connections.markUnusable({
+      key,
+      status: 'disconnected',
+      reason: 'test',
+      now: Date.now(),
+    });
   }
 }
 
