@@ -64,6 +64,7 @@ new TikTokConnectStack(app, stackName, {
   publishRefreshedEvents: context.boolean('publishRefreshedEvents'),
   terminalFailureAlarmThreshold: context.number('terminalFailureAlarmThreshold'),
   alarmEmail: context.string('alarmEmail'),
+  corsAllowHeaders: context.list('corsAllowHeaders'),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -282,6 +282,7 @@ export class TikTokConnectStack extends Stack {
     // The API comes before the functions: unless set, the redirect URI is the API's own address.
     this.api = new ServiceHttpApi(this, 'HttpApi', {
       corsOrigins: settings.allowedReturnOrigins,
+      corsAllowHeaders: settings.corsAllowHeaders,
       // The frontend calls the JWT routes cross-origin; the public ones are navigations or server calls.
       corsMethods: [
         ...new Set(

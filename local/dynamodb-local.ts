@@ -56,7 +56,8 @@ export async function startDynamoDbLocal(
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const deadline = Date.now() + 30_000;
+  // Generous: the launcher is compiled at start (Java source-file mode), slow on a busy machine.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (exited !== null) throw new Error(`DynamoDB Local exited (${exited}):\n${output}`);
     try {
@@ -65,7 +66,7 @@ export async function startDynamoDbLocal(
     } catch {
       if (Date.now() > deadline) {
         child.kill();
-        throw new Error(`DynamoDB Local did not start within 30 s:\n${output}`);
+        throw new Error(`DynamoDB Local did not start within 90 s:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 150));
     }

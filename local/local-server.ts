@@ -51,12 +51,19 @@ export function localRequestListener(options: {
   runAnalyticsSnapshot?: (options: { all: boolean }) => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
+  /** Request headers allowed cross-origin; default CORS_ALLOWED_HEADERS. */
+  corsHeaders?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
   let corsOrigins = options.corsOrigins;
   // Read on first use: the local stack puts the handlers' environment in place before requests arrive.
   const allowedOrigins = () => {
     corsOrigins ??= loadConfig().cors.allowedOrigins;
     return corsOrigins;
+  };
+  let corsHeaders = options.corsHeaders;
+  const allowedHeaders = () => {
+    corsHeaders ??= loadConfig().cors.allowedHeaders;
+    return corsHeaders;
   };
   const handlers = new Map<string, Promise<LambdaHandler>>();
   const loadHandler = (entry: string) => {
@@ -83,7 +90,7 @@ export function localRequestListener(options: {
     const method = request.method ?? 'GET';
     const origin = request.headers.origin;
     if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
-      response.writeHead(204, corsPreflightHeaders(origin, allowedOrigins()));
+      response.writeHead(204, corsPreflightHeaders(origin, allowedOrigins(), allowedHeaders()));
       response.end();
       return;
     }

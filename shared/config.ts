@@ -3,6 +3,7 @@
  */
 import * as v from 'valibot';
 import { ConfigError } from './errors.js';
+import { DEFAULT_CORS_ALLOW_HEADERS } from './http/cors.js';
 
 export const DEFAULT_SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list';
 export const TIKTOK_AUTHORIZE_URL = 'https://www.tiktok.com/v2/auth/authorize/';
@@ -56,6 +57,14 @@ const EnvSchema = v.object({
   DEFAULT_RETURN_URL: v.optional(httpUrl, 'http://localhost:3001/platforms/connect'),
   /** Browser origins that may call the API; unset = the allowed return origins. */
   CORS_ALLOWED_ORIGINS: v.optional(v.pipe(commaList, v.array(origin))),
+  /** Request headers browsers may send cross-origin; default authorization, content-type, traceparent, sentry-trace. */
+  CORS_ALLOWED_HEADERS: v.optional(
+    v.pipe(
+      commaList,
+      v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name'))),
+      v.transform((names) => names.map((name) => name.toLowerCase())),
+    ),
+  ),
 
   /** AWS: KMS key for envelope encryption of tokens. Local: a key file instead. */
   TOKEN_KMS_KEY_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -137,7 +146,7 @@ export type Config = {
     rateLimitPerMinute: number;
   };
   returnUrls: { allowedOrigins: string[]; defaultUrl: string };
-  cors: { allowedOrigins: string[] };
+  cors: { allowedOrigins: string[]; allowedHeaders: readonly string[] };
   display: { cacheSeconds: number };
   tokenKey: { kmsKeyId: string } | { keyFile: string };
   /** Cookies get `Secure` and the `__Host-` prefix when the service is reached over https. */
@@ -217,7 +226,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitPerMinute: e.TIKTOK_RATE_LIMIT_PER_MINUTE,
     },
     returnUrls: { allowedOrigins: allowedReturnOrigins, defaultUrl: e.DEFAULT_RETURN_URL },
-    cors: { allowedOrigins: e.CORS_ALLOWED_ORIGINS ?? allowedReturnOrigins },
+    cors: {
+      allowedOrigins: e.CORS_ALLOWED_ORIGINS ?? allowedReturnOrigins,
+      allowedHeaders: e.CORS_ALLOWED_HEADERS ?? DEFAULT_CORS_ALLOW_HEADERS,
+    },
     display: { cacheSeconds: e.DISPLAY_CACHE_SECONDS },
     tokenKey: e.TOKEN_KMS_KEY_ID ? { kmsKeyId: e.TOKEN_KMS_KEY_ID } : { keyFile: e.TOKEN_KEY_FILE },
     secureCookies: e.TIKTOK_REDIRECT_URI.startsWith('https:'),

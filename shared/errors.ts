@@ -132,6 +132,8 @@ export class TikTokError extends AppError {
       httpStatus?: number;
       /** TikTok's own Retry-After, when it sent one. */
       retryAfterSeconds?: number | undefined;
+      /** TikTok's human text (`error_description`, `error.message`): for the log line only, never the client. */
+      tiktokMessage?: string | undefined;
       cause?: unknown;
     },
   ) {
@@ -142,6 +144,7 @@ export class TikTokError extends AppError {
         tiktokCode: options.tiktokCode,
         tiktokLogId: options.logId,
         tiktokHttpStatus: options.httpStatus,
+        tiktokMessage: options.tiktokMessage,
       },
     });
     this.tiktokCode = options.tiktokCode;

@@ -256,11 +256,13 @@ async function handleFailure(
   }
 
   const failureCount = record.failureCount + 1;
+  // TikTok's own Retry-After (a 429, a 503) is a floor under our backoff: trying sooner only spends budget.
+  const tiktokWaitMs = error instanceof AppError ? (error.retryAfterSeconds ?? 0) * 1000 : 0;
   await deps.connections.recordRefreshFailure({
     record,
     owner,
     reason,
-    nextAttemptAt: now + nextAttemptDelayMs(failureCount - 1, deps.random),
+    nextAttemptAt: now + Math.max(nextAttemptDelayMs(failureCount - 1, deps.random), tiktokWaitMs),
     now,
   });
   log.warn('refresh failed; will retry', { event: 'refresh_failed', reason, failureCount, retries, error });
