@@ -10,7 +10,7 @@ import { TokenCipher } from './crypto/token-cipher.js';
 import { ConfigError } from './errors.js';
 import { type ConnectionEvents, LoggedConnectionEvents } from './events/connection-events.js';
 import { Logger } from './log.js';
-import { type MetricSink, stdoutMetricSink } from './metrics.js';
+import { type MetricLineWriter, type MetricSink, stdoutMetricLines } from './metrics.js';
 import type { RefreshQueue } from './queue/refresh-queue.js';
 import type { Redacted } from './redacted.js';
 import type { ClientSecretSource } from './secrets/client-secret.js';
@@ -74,7 +74,8 @@ export type DepsOverrides = {
   now?: () => number;
   random?: () => number;
   events?: ConnectionEvents;
-  metrics?: MetricSink;
+  /** Where EMF lines go (the stack dimension comes from the configuration). @default stdout */
+  metrics?: MetricLineWriter;
   refreshQueue?: RefreshQueue;
   checkpoint?: (name: RefreshCheckpoint) => Promise<void>;
   dataKeys?: DataKeyProvider;
@@ -100,7 +101,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     random: overrides.random ?? Math.random,
     clientSecret,
     events: overrides.events ?? new LoggedConnectionEvents(logger),
-    metrics: overrides.metrics ?? stdoutMetricSink,
+    metrics: { stack: config.stackName, write: overrides.metrics ?? stdoutMetricLines },
     refreshQueue: overrides.refreshQueue,
     checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
