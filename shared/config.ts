@@ -37,6 +37,8 @@ const EnvSchema = v.object({
   TABLE_NAME: v.optional(v.pipe(v.string(), v.minLength(3)), 'tiktok-connect'),
   DYNAMODB_ENDPOINT: v.optional(httpUrl),
   AWS_REGION: v.optional(v.string(), 'us-east-1'),
+  /** The CloudFormation stack the function belongs to: a dimension of every metric it emits. */
+  STACK_NAME: v.optional(v.pipe(v.string(), v.minLength(1)), 'local'),
 
   TIKTOK_CLIENT_KEY: v.pipe(v.string(), v.minLength(1, 'TIKTOK_CLIENT_KEY is required')),
   /** Local only: the Lambdas read the secret from Secrets Manager (TIKTOK_CLIENT_SECRET_ARN). */
@@ -130,6 +132,8 @@ const EnvSchema = v.object({
 });
 
 export type Config = {
+  /** The deployment this runs in (`local` outside AWS); every metric carries it. */
+  stackName: string;
   tableName: string;
   dynamodbEndpoint: string | undefined;
   region: string;
@@ -209,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // The default return URL's own origin is always allowed.
   const allowedReturnOrigins = [...new Set([defaultReturnOrigin, ...e.ALLOWED_RETURN_ORIGINS])];
   return {
+    stackName: e.STACK_NAME,
     tableName: e.TABLE_NAME,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     region: e.AWS_REGION,

@@ -11,7 +11,7 @@ import { ConfigError } from './errors.js';
 import { type ConnectionEvents, LoggedConnectionEvents } from './events/connection-events.js';
 import type { UploadFiles } from './files/upload-files.js';
 import { Logger } from './log.js';
-import { type MetricSink, prettyMetricSink, stdoutMetricSink } from './metrics.js';
+import { type MetricLineWriter, type MetricSink, prettyMetricLines, stdoutMetricLines } from './metrics.js';
 import { type ChunkRules, TIKTOK_CHUNK_RULES } from './publish/chunk-plan.js';
 import type { RefreshQueue } from './queue/refresh-queue.js';
 import type { Redacted } from './redacted.js';
@@ -124,7 +124,8 @@ export type DepsOverrides = {
   now?: () => number;
   random?: () => number;
   events?: ConnectionEvents;
-  metrics?: MetricSink;
+  /** Where EMF lines go (the stack dimension comes from the configuration). @default stdout */
+  metrics?: MetricLineWriter;
   refreshQueue?: RefreshQueue;
   checkpoint?: (name: RefreshCheckpoint) => Promise<void>;
   dataKeys?: DataKeyProvider;
@@ -154,7 +155,10 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     random: overrides.random ?? Math.random,
     clientSecret,
     events: overrides.events ?? new LoggedConnectionEvents(logger),
-    metrics: overrides.metrics ?? (config.log.format === 'pretty' ? prettyMetricSink : stdoutMetricSink),
+    metrics: {
+      stack: config.stackName,
+      write: overrides.metrics ?? (config.log.format === 'pretty' ? prettyMetricLines : stdoutMetricLines),
+    },
     refreshQueue: overrides.refreshQueue,
     checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
