@@ -49,6 +49,8 @@ export function localRequestListener(options: {
   runRefresh: (options?: { now: boolean; openId?: string | undefined }) => Promise<unknown>;
   /** One analytics snapshot pass now (POST /dev/analytics/snapshot[?all=1]); absent = 404. */
   runAnalyticsSnapshot?: (options: { all: boolean }) => Promise<unknown>;
+  /** One publisher run now (POST /dev/posts/run): due posts started, posts waiting on TikTok checked once. */
+  runPublisher?: () => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
   /** Request headers allowed cross-origin; default CORS_ALLOWED_HEADERS. */
@@ -120,6 +122,9 @@ export function localRequestListener(options: {
       if (all !== null && all !== '1')
         return writeJson(response, 400, { message: 'all must be 1 or absent' });
       return writeJson(response, 200, await options.runAnalyticsSnapshot({ all: all === '1' }));
+    }
+    if (method === 'POST' && url.pathname === '/dev/posts/run' && options.runPublisher) {
+      return writeJson(response, 200, await options.runPublisher());
     }
     if (method === 'GET' && url.pathname === '/openapi.json') {
       return serveFile(response, join(options.rootDir, 'openapi.json'));
