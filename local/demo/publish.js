@@ -477,10 +477,16 @@ async function loadPosts(more = false) {
     nextCursor = page.cursor ?? page.nextCursor;
     $('more-posts').hidden = !(page.hasMore ?? Boolean(nextCursor));
     $('posts-empty').hidden = list.children.length > 0;
-    schedulePoll([...list.children].some((item) => !FINAL_STATUSES.has(item.dataset.status)));
+    schedulePoll(posts.some(isMoving));
   } catch (error) {
     showOutcome('error', `Could not load your posts: ${error.message}`);
   }
+}
+
+/** Worth watching: on its way to TikTok, or scheduled to start within the next minute. */
+function isMoving(post) {
+  if (post.status === 'scheduled') return Date.parse(post.publishAt) <= Date.now() + 60_000;
+  return !FINAL_STATUSES.has(post.status);
 }
 
 function schedulePoll(active) {
