@@ -67,14 +67,14 @@ const FAIL_REASONS = {
 const $ = (id) => document.getElementById(id);
 const openId = new URLSearchParams(location.search).get('openId') ?? '';
 const base = `/tiktok/connections/${encodeURIComponent(openId)}`;
-const state = { creator: undefined, durationSec: undefined, file: undefined, previewUrl: undefined };
+const state = { creator: undefined, blocked: false, durationSec: undefined, file: undefined, previewUrl: undefined };
 let pollTimer;
 
 class ApiError extends Error {
   constructor(status, problem) {
     super(problem?.detail ?? problem?.title ?? problem?.message ?? `HTTP ${status}`);
     this.status = status;
-    this.code = problem?.code;
+    this.code = problem?.tiktokCode ?? problem?.code;
   }
 }
 
@@ -146,19 +146,27 @@ async function loadCreator() {
     $('interactions-hint').hidden = off.length === 0;
     $('interactions-hint').textContent = `Turned off in your TikTok privacy settings: ${off.join(', ')}.`;
     $('unaudited-notice').hidden = !isUnaudited(creator);
+    if (creator.postingBlockedReason) blockPosting(creator.postingBlockedReason);
     $('video-info').textContent =
       `MP4, WebM or MOV, up to 4 GB and ${formatDuration(maxDuration())} long for this account.`;
   } catch (error) {
-    // TikTok's guideline: when creator_info says the creator cannot post now, stop and say so.
-    const box = $('cannot-post');
-    box.hidden = false;
-    box.textContent =
-      FAIL_REASONS[error.code] ??
-      (error.status === 403
+    state.creator = undefined;
+    blockPosting(
+      error.code,
+      error.status === 403
         ? 'Posting is not enabled for this account: reconnect it and allow posting, or ask the operator to enable it.'
-        : `You cannot post with this account right now: ${error.message}`);
-    for (const control of $('compose-form').elements) control.disabled = true;
+        : `You cannot post with this account right now: ${error.message}`,
+    );
   }
+}
+
+/** TikTok's guideline: when the creator cannot post now, stop and say why instead of failing later. */
+function blockPosting(reason, fallback) {
+  state.blocked = true;
+  const box = $('cannot-post');
+  box.hidden = false;
+  box.textContent = FAIL_REASONS[reason] ?? fallback ?? `You cannot post with this account right now (${reason}).`;
+  for (const control of $('compose-form').elements) control.disabled = true;
 }
 
 /** The service says whether the app is audited; when it does not, SELF_ONLY as the only option means the same. */
@@ -307,7 +315,7 @@ function update() {
   $('schedule').hidden = when() !== 'later';
 
   const problem = missing();
-  $('post-button').disabled = Boolean(problem) || !state.creator;
+  $('post-button').disabled = Boolean(problem) || !state.creator || state.blocked;
   $('post-button').textContent = when() === 'later' ? 'Schedule' : direct ? 'Post' : 'Send to inbox';
   $('form-problem').hidden = !problem;
   $('form-problem').textContent = problem ?? '';
