@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
@@ -9,11 +10,15 @@ import { ensureTable } from '../shared/store/ensure-table.js';
 import { type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { lambdaContext } from './http-adapter.js';
 import { LocalJwtIssuer } from './local-authorizer.js';
+import { startLocalS3 } from './local-s3.js';
 import { localRequestListener } from './local-server.js';
 import { startTikTokEmulator, type TikTokEmulator } from './tiktok-emulator/index.js';
 
 export const EMULATOR_CLIENT_KEY = 'local-client-key';
 export const EMULATOR_CLIENT_SECRET = 'local-client-secret';
+/** The emulator grants the posting scopes, so the local stack asks for them (docs/publishing.md). */
+export const LOCAL_SCOPES =
+  'user.info.basic,user.info.profile,user.info.stats,video.list,video.publish,video.upload';
 
 export type LocalStack = {
   url: string;
@@ -84,6 +89,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tiktokEnv.TIKTOK_CLIENT_SECRET = EMULATOR_CLIENT_SECRET;
       tiktokEnv.TIKTOK_AUTHORIZE_URL = emulator.authorizeUrl;
       tiktokEnv.TIKTOK_API_BASE_URL = emulator.apiBaseUrl;
+      tiktokEnv.TIKTOK_SCOPES = env.TIKTOK_SCOPES ?? LOCAL_SCOPES;
+      tiktokEnv.TIKTOK_POSTING_AUDITED = env.TIKTOK_EMULATOR_UNAUDITED === 'true' ? 'false' : 'true';
+    }
+
+    const s3Env: Record<string, string> = {};
+    if (!env.S3_ENDPOINT && !env.UPLOAD_BUCKET_NAME) {
+      // The upload bucket: files under .data/s3 (or a temporary directory when nothing is kept).
+      const s3 = await startLocalS3({
+        directory: join(options.dataDir ?? join(tmpdir(), `tiktok-connect-s3-${process.pid}`), 's3'),
+        bucket: 'tiktok-connect-uploads',
+        allowedOrigins: [baseUrl, ...(env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean)],
+      });
+      closers.push(() => s3.stop());
+      s3Env.S3_ENDPOINT = s3.endpoint;
+      s3Env.UPLOAD_BUCKET_NAME = s3.bucket;
     }
 
     const dataDir = options.dataDir;
@@ -92,6 +112,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DEFAULT_RETURN_URL: `${baseUrl}/platforms/connect`,
       ...definedOnly(env),
       ...tiktokEnv,
+      ...s3Env,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       TABLE_NAME: env.TABLE_NAME ?? 'tiktok-connect',
       TOKEN_KEY_FILE: env.TOKEN_KEY_FILE ?? join(dataDir ?? join(options.rootDir, '.data'), 'token-key.json'),

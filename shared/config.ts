@@ -76,6 +76,19 @@ const EnvSchema = v.object({
   REFRESH_BATCH_SIZE: v.optional(positiveInt, '25'),
   REFRESH_EXPIRY_WARNING_DAYS: v.optional(positiveInt, '7'),
   PUBLISH_REFRESHED_EVENTS: v.optional(v.picklist(['true', 'false']), 'false'),
+
+  /** Content posting (docs/publishing.md): the private bucket the browser uploads videos to. */
+  UPLOAD_BUCKET_NAME: v.optional(v.pipe(v.string(), v.minLength(3))),
+  /** Local only: an S3-compatible server (the local stack starts one). */
+  S3_ENDPOINT: v.optional(httpUrl),
+  /** Whether TikTok has audited this app for Direct Post; unaudited apps may only post SELF_ONLY to private accounts. */
+  TIKTOK_POSTING_AUDITED: v.optional(v.picklist(['true', 'false']), 'false'),
+  /** A post still not final this long after its upload finished ends as failed (`status_timeout`). */
+  POST_STATUS_TIMEOUT_MINUTES: v.optional(positiveInt, '60'),
+  /** Posts one publisher run works on at once. */
+  PUBLISH_CONCURRENCY: v.optional(positiveInt, '4'),
+  /** How long a presigned upload URL stays valid. */
+  UPLOAD_URL_SECONDS: v.optional(positiveInt, '3600'),
 });
 
 export type Config = {
@@ -109,6 +122,14 @@ export type Config = {
     batchSize: number;
     queueUrl: string | undefined;
     expiryWarningMs: number;
+  };
+  publishing: {
+    uploadBucket: string | undefined;
+    s3Endpoint: string | undefined;
+    audited: boolean;
+    statusTimeoutMs: number;
+    concurrency: number;
+    uploadUrlSeconds: number;
   };
 };
 
@@ -161,6 +182,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchSize: e.REFRESH_BATCH_SIZE,
       queueUrl: e.REFRESH_QUEUE_URL,
       expiryWarningMs: e.REFRESH_EXPIRY_WARNING_DAYS * 86_400_000,
+    },
+    publishing: {
+      uploadBucket: e.UPLOAD_BUCKET_NAME,
+      s3Endpoint: e.S3_ENDPOINT,
+      audited: e.TIKTOK_POSTING_AUDITED === 'true',
+      statusTimeoutMs: e.POST_STATUS_TIMEOUT_MINUTES * 60_000,
+      concurrency: e.PUBLISH_CONCURRENCY,
+      uploadUrlSeconds: e.UPLOAD_URL_SECONDS,
     },
   };
 }

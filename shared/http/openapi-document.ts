@@ -11,6 +11,7 @@ import {
 } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import * as s from './api-schemas.js';
+import * as p from './posting-schemas.js';
 import { ROUTES, type RouteSpec } from './route-table.js';
 
 type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>;
@@ -27,7 +28,7 @@ type ResponseSpec = {
 type RouteContract = {
   summary: string;
   description: string;
-  tag: 'connect' | 'connections' | 'webhooks';
+  tag: 'connect' | 'connections' | 'webhooks' | 'posting';
   path?: ObjectSchema;
   query?: ObjectSchema;
   headers?: ObjectSchema;
@@ -51,6 +52,12 @@ const COMPONENTS = {
   StartJsonResponse: s.StartJsonResponseSchema,
   TikTokWebhookBody: s.TikTokWebhookBodySchema,
   WebhookResponse: s.WebhookResponseSchema,
+  CreatorInfo: p.CreatorInfoResponseSchema,
+  UploadRequest: p.UploadBodySchema,
+  Upload: p.UploadResponseSchema,
+  PostRequest: p.PostBodySchema,
+  Post: p.PostSchema,
+  PostPage: p.PostPageSchema,
 };
 type ComponentName = keyof typeof COMPONENTS;
 
@@ -113,7 +120,91 @@ const TIKTOK_READ_ERRORS: Record<string, ResponseSpec> = {
   '504': problem('TikTok did not answer in time, after bounded retries (code `tiktok_timeout`).'),
 };
 
+/** Answers every posting route on a connection can give besides its own. */
+const POSTING_ERRORS: Record<string, ResponseSpec> = {
+  '400': problem('A path, query or body parameter is invalid (code `invalid_request`).'),
+  '401': unauthorized,
+  '404': problem(
+    'No such connection for this user (code `connection_not_found`); another user’s looks the same.',
+  ),
+  '500': internal,
+};
+
 const CONTRACTS: Record<string, RouteContract> = {
+  'GET /tiktok/connections/{openId}/creator-info': {
+    tag: 'posting',
+    summary: 'What this creator may post now',
+    description:
+      'Reads TikTok’s `creator_info` now (never cached; TikTok allows 20 a minute per user): nickname, privacy options, disabled interactions, maximum duration. `privacyLevelOptions` is what this app may use (only `SELF_ONLY` while TikTok has not audited it); `postingBlockedReason` says why the creator cannot post now. Needs `video.publish`.',
+    path: s.ConnectionPathSchema,
+    responses: {
+      '200': { description: 'The creator’s posting options.', body: 'CreatorInfo' },
+      ...TIKTOK_READ_ERRORS,
+    },
+  },
+  'POST /tiktok/connections/{openId}/uploads': {
+    tag: 'posting',
+    summary: 'A presigned upload URL for one video',
+    description:
+      'Returns a presigned S3 `PUT` URL bound to the given Content-Type and size (at most 4 GB, TikTok’s limit). The browser sends the file there with that Content-Type; the URL expires after `expiresAt`. The API does not parse the video.',
+    path: s.ConnectionPathSchema,
+    body: { component: 'UploadRequest', description: 'The file’s size and type.', required: true },
+    responses: {
+      '201': { description: 'Where to PUT the file.', body: 'Upload' },
+      ...POSTING_ERRORS,
+      '415': problem('The body is not `application/json` (code `unsupported_media_type`).'),
+      '503': problem('The upload storage is unavailable (code `upload_storage_unavailable`).'),
+    },
+  },
+  'POST /tiktok/connections/{openId}/posts': {
+    tag: 'posting',
+    summary: 'Schedule a post',
+    description:
+      'Checks the upload (this connection’s, fully stored), the time (not in the past beyond 2 minutes, at most 28 days ahead) and the privacy level against a fresh creator_info, then schedules the post. Any refusal is a 400 and nothing is scheduled. The publisher starts it within a minute of `publishAt` and calls TikTok’s init at most once.',
+    path: s.ConnectionPathSchema,
+    body: { component: 'PostRequest', description: 'At most 32 KB of JSON.', required: true },
+    responses: {
+      '201': { description: 'Scheduled.', body: 'Post' },
+      ...TIKTOK_READ_ERRORS,
+      '400': problem(
+        'Refused, nothing scheduled: `invalid_request`, `upload_not_found`, `upload_incomplete`, `publish_at_invalid`, `privacy_level_not_allowed` (with `privacyLevelOptions`), `posting_not_allowed` (with `tiktokCode`).',
+      ),
+      '413': problem('The body is larger than 32 KB (code `payload_too_large`).'),
+      '415': problem('The body is not `application/json` (code `unsupported_media_type`).'),
+    },
+  },
+  'GET /tiktok/connections/{openId}/posts': {
+    tag: 'posting',
+    summary: 'Scheduled and past posts',
+    description: 'Newest first, `limit` (1–50, default 20) per page; pass `cursor` from the previous page.',
+    path: s.ConnectionPathSchema,
+    query: p.PostListQuerySchema,
+    responses: { '200': { description: 'One page of posts.', body: 'PostPage' }, ...POSTING_ERRORS },
+  },
+  'GET /tiktok/connections/{openId}/posts/{postId}': {
+    tag: 'posting',
+    summary: 'One post and its state',
+    description:
+      '`status`: scheduled, publishing, processing, published, inbox, failed (with `failReason`), cancelled. `tiktokPostId` once TikTok gives it.',
+    path: p.PostPathSchema,
+    responses: {
+      '200': { description: 'The post.', body: 'Post' },
+      ...POSTING_ERRORS,
+      '404': problem('No such connection (`connection_not_found`) or post (`post_not_found`) for this user.'),
+    },
+  },
+  'DELETE /tiktok/connections/{openId}/posts/{postId}': {
+    tag: 'posting',
+    summary: 'Cancel a scheduled post',
+    description: 'Only a `scheduled` post can be cancelled; cancelling again answers the cancelled post.',
+    path: p.PostPathSchema,
+    responses: {
+      '200': { description: 'Cancelled.', body: 'Post' },
+      ...POSTING_ERRORS,
+      '404': problem('No such connection (`connection_not_found`) or post (`post_not_found`) for this user.'),
+      '409': problem('Publishing has begun (code `post_not_cancellable`, with `status`).'),
+    },
+  },
   'GET /auth/tiktok/start': {
     tag: 'connect',
     summary: 'Start connecting a TikTok account',

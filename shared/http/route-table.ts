@@ -78,6 +78,48 @@ export const ROUTES: readonly RouteSpec[] = [
     functionName: 'TikTokWebhookFunction',
     auth: 'none',
   },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/creator-info',
+    entry: 'functions/creator-info.ts',
+    functionName: 'CreatorInfoFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'POST',
+    path: '/tiktok/connections/{openId}/uploads',
+    entry: 'functions/upload-create.ts',
+    functionName: 'CreateUploadFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'POST',
+    path: '/tiktok/connections/{openId}/posts',
+    entry: 'functions/post-create.ts',
+    functionName: 'CreatePostFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/posts',
+    entry: 'functions/posts-list.ts',
+    functionName: 'ListPostsFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/posts/{postId}',
+    entry: 'functions/post-get.ts',
+    functionName: 'GetPostFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'DELETE',
+    path: '/tiktok/connections/{openId}/posts/{postId}',
+    entry: 'functions/post-cancel.ts',
+    functionName: 'CancelPostFunction',
+    auth: 'jwt',
+  },
 ];
 
 /** Matches a request path against a route path with `{param}` segments. */
