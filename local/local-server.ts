@@ -46,6 +46,8 @@ export function localRequestListener(options: {
   issuer: LocalJwtIssuer;
   /** One refresh pass now (POST /dev/refresh, used by `npm run refresh`). */
   runRefresh: () => Promise<unknown>;
+  /** One publisher run now (POST /dev/posts/run): due posts started, posts waiting on TikTok checked once. */
+  runPublisher?: () => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
@@ -98,6 +100,9 @@ export function localRequestListener(options: {
     }
     if (method === 'POST' && url.pathname === '/dev/refresh') {
       return writeJson(response, 200, await options.runRefresh());
+    }
+    if (method === 'POST' && url.pathname === '/dev/posts/run' && options.runPublisher) {
+      return writeJson(response, 200, await options.runPublisher());
     }
     if (method === 'GET' && url.pathname === '/openapi.json') {
       return serveFile(response, join(options.rootDir, 'openapi.json'));

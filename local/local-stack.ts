@@ -131,10 +131,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       keyFile: dataDir ? join(dataDir, 'jwt-key.json') : undefined,
     });
     const refresher = createLocalRefresher(options.rootDir, log);
+    const publisher = createLocalPublisher(options.rootDir, log);
     server.on(
       'request',
-      localRequestListener({ rootDir: options.rootDir, issuer, runRefresh: refresher.runOnce }),
+      localRequestListener({
+        rootDir: options.rootDir,
+        issuer,
+        runRefresh: refresher.runOnce,
+        runPublisher: () => publisher.runOnce(true),
+      }),
     );
+    // The local stand-in for the one-minute publisher schedule, more often so a demo does not wait.
+    const publishSeconds = Number(env.PUBLISH_INTERVAL_SECONDS ?? 3);
+    if (publishSeconds > 0) {
+      const timer = setInterval(() => void publisher.runOnce().catch(() => undefined), publishSeconds * 1000);
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+    }
     const intervalSeconds = Number(env.REFRESH_INTERVAL_SECONDS ?? 60);
     if (intervalSeconds > 0) {
       const timer = setInterval(
@@ -170,6 +183,28 @@ function createLocalRefresher(rootDir: string, log: (line: string) => void) {
           `refresh pass: ${report.due} due, ${report.refreshed} refreshed, ${report.retryLater} retrying, ${report.reauthRequired} need re-auth`,
         );
       }
+      return report;
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  return { runOnce };
+}
+
+/** The publisher's handler module, one run at a time (POST /dev/posts/run and the timer share it). */
+function createLocalPublisher(rootDir: string, log: (line: string) => void) {
+  let running: Promise<unknown> | undefined;
+  const runOnce = async (checkWaiting = false): Promise<unknown> => {
+    if (running) await running.catch(() => undefined);
+    running = (async () => {
+      const module = (await import(
+        pathToFileURL(join(rootDir, 'functions/publisher-scheduled.ts')).href
+      )) as {
+        handler: (event: { checkWaiting: boolean }, context: Context) => Promise<{ due: number }>;
+      };
+      const report = await module.handler({ checkWaiting }, lambdaContext('PublisherFunction', 5 * 60_000));
+      if (report.due > 0) log(`publisher run: ${JSON.stringify(report)}`);
       return report;
     })().finally(() => {
       running = undefined;
