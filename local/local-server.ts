@@ -32,6 +32,9 @@ const DEMO_FILES: Record<string, string> = {
   '/platforms/connect': 'connect.html',
   '/platforms/connect.js': 'connect.js',
   '/platforms/connect.css': 'connect.css',
+  '/platforms/publish': 'publish.html',
+  '/platforms/publish.js': 'publish.js',
+  '/platforms/publish.css': 'publish.css',
 };
 
 /**

@@ -185,6 +185,12 @@ function accountCard(connection) {
   card.append(header, notice, stats, videos, more);
 
   const usable = connection.status === 'active' || connection.status === 'refresh_failing';
+  if (usable) {
+    const publishUrl = `/platforms/publish?openId=${encodeURIComponent(connection.openId)}`;
+    actions.append(
+      element('a', { className: 'button publish', href: publishUrl, textContent: 'Post a video' }),
+    );
+  }
   if (usable || connection.status === 'reauth_required') {
     actions.append(
       element('button', {
