@@ -187,7 +187,7 @@ async function finishReturn() {
   if (reconnecting && reconnecting.openId !== openId) {
     // TikTok signs the browser into whichever account it last used: a reconnect may bring back another one.
     const still = connections.find((c) => c.openId === reconnecting.openId);
-    if (!openId || (still && still.status !== 'active')) {
+    if (still && still.status !== 'active') {
       showOutcome(
         'error',
         `TikTok connected ${nameOf(connected) ?? 'another account'}, not ${reconnecting.name}, which still needs reconnecting. ` +
