@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * TikTok’s redirect back (the registered redirect URI)
-         * @description Checks the state and the flow cookie, exchanges the code, stores the connection, and redirects to the return URL with `tiktok=connected` or `tiktok=error&reason=<code>`.
+         * @description Checks the state and the flow cookie, exchanges the code and reads the profile, then keeps the result pending (at most 10 minutes) and redirects to the return URL with `tiktok=pending&confirmation=<one-time code>` — nothing is connected until the signed-in user’s frontend sends that code to `POST /auth/tiktok/confirm`. Failures redirect with `tiktok=error&reason=<code>`.
          */
         get: operations["callback"];
         put?: never;
@@ -184,6 +184,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/tiktok/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a connection as the user who started it
+         * @description Back from TikTok with `tiktok=pending&confirmation=<code>`, the signed-in user’s frontend posts the code. The connection is stored only if the caller’s `sub` is the user who started the attempt; otherwise the result is discarded and its grant revoked at TikTok (a link opened by someone else connects nothing). The code works once, for 10 minutes; remove it from the address bar once used.
+         */
+        post: operations["confirmConnect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -303,6 +323,16 @@ export interface components {
             status: "disconnected";
             revokedAtTikTok: boolean;
             revokeFailure?: string;
+        };
+        ConfirmBody: {
+            /** @description The `confirmation` query parameter the callback added to the return URL (with `tiktok=pending`). */
+            confirmation: string;
+        };
+        ConfirmResponse: {
+            /** @constant */
+            status: "connected";
+            /** @description The connected TikTok account’s open_id. */
+            openId: string;
         };
         StartJsonResponse: {
             /**
@@ -1008,6 +1038,95 @@ export interface operations {
             };
             /** @description The body is too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmConnect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At most 1 KB of JSON. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmBody"];
+            };
+        };
+        responses: {
+            /** @description Connected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmResponse"];
+                };
+            };
+            /** @description Unknown or already used code (`confirmation_invalid`), or a malformed body (`invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Another user started this attempt (`connect_user_mismatch`): the result was discarded and its grant revoked; nothing was connected. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The result waited more than 10 minutes unconfirmed (`confirmation_expired`); connect again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1 KB (code `payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` (code `unsupported_media_type`). */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,6 +18,7 @@ import { StaticClientSecret } from './secrets/static-client-secret.js';
 import { ConnectionStore } from './store/connection-store.js';
 import { createDynamoClient } from './store/dynamo-client.js';
 import { OAuthStateStore } from './store/oauth-state-store.js';
+import { PendingConnectStore } from './store/pending-connect-store.js';
 import { RateBudget } from './store/rate-budget.js';
 import { ResponseCache } from './store/response-cache.js';
 import { WebhookDeliveries } from './store/webhook-deliveries.js';
@@ -49,6 +50,8 @@ export type ServiceDeps = {
   now: () => number;
   random: () => number;
   states: OAuthStateStore;
+  /** Consented connect attempts waiting for the starting user's confirm. */
+  pendingConnects: PendingConnectStore;
   connections: ConnectionStore;
   tiktokOAuth: TikTokOAuthClient;
   tiktokUserInfo: TikTokUserInfo;
@@ -105,6 +108,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     refreshQueue: overrides.refreshQueue,
     checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
+    pendingConnects: new PendingConnectStore({ db, tableName: config.tableName, cipher }),
     connections: new ConnectionStore({
       db,
       tableName: config.tableName,

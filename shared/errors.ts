@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'access_denied'
   | 'authorization_failed'
   | 'scope_missing'
+  // the confirm step (POST /auth/tiktok/confirm)
+  | 'confirmation_invalid'
+  | 'confirmation_expired'
+  | 'connect_user_mismatch'
   // the frontend API
   | 'unsupported_media_type'
   | 'payload_too_large'

@@ -48,6 +48,8 @@ const COMPONENTS = {
   VideoQueryBody: s.VideoQueryBodySchema,
   VideoQueryResponse: s.VideoQueryResponseSchema,
   DisconnectResponse: s.DisconnectResponseSchema,
+  ConfirmBody: s.ConfirmBodySchema,
+  ConfirmResponse: s.ConfirmResponseSchema,
   StartJsonResponse: s.StartJsonResponseSchema,
   TikTokWebhookBody: s.TikTokWebhookBodySchema,
   WebhookResponse: s.WebhookResponseSchema,
@@ -149,13 +151,36 @@ const CONTRACTS: Record<string, RouteContract> = {
     tag: 'connect',
     summary: 'TikTok’s redirect back (the registered redirect URI)',
     description:
-      'Checks the state and the flow cookie, exchanges the code, stores the connection, and redirects to the return URL with `tiktok=connected` or `tiktok=error&reason=<code>`.',
+      'Checks the state and the flow cookie, exchanges the code and reads the profile, then keeps the result pending (at most 10 minutes) and redirects to the return URL with `tiktok=pending&confirmation=<one-time code>` — nothing is connected until the signed-in user’s frontend sends that code to `POST /auth/tiktok/confirm`. Failures redirect with `tiktok=error&reason=<code>`.',
     query: s.CallbackQuerySchema,
     responses: {
       '302': { description: 'Back to the app with the outcome.', headers: location('The return URL.') },
       '400': problem(
         'No usable state: the app cannot be found to return to (`state_missing`, `state_invalid`).',
       ),
+      '500': internal,
+    },
+  },
+  'POST /auth/tiktok/confirm': {
+    tag: 'connect',
+    summary: 'Confirm a connection as the user who started it',
+    description:
+      'Back from TikTok with `tiktok=pending&confirmation=<code>`, the signed-in user’s frontend posts the code. The connection is stored only if the caller’s `sub` is the user who started the attempt; otherwise the result is discarded and its grant revoked at TikTok (a link opened by someone else connects nothing). The code works once, for 10 minutes; remove it from the address bar once used.',
+    body: { component: 'ConfirmBody', description: 'At most 1 KB of JSON.', required: true },
+    responses: {
+      '200': { description: 'Connected.', body: 'ConfirmResponse' },
+      '400': problem(
+        'Unknown or already used code (`confirmation_invalid`), or a malformed body (`invalid_request`).',
+      ),
+      '401': unauthorized,
+      '403': problem(
+        'Another user started this attempt (`connect_user_mismatch`): the result was discarded and its grant revoked; nothing was connected.',
+      ),
+      '410': problem(
+        'The result waited more than 10 minutes unconfirmed (`confirmation_expired`); connect again.',
+      ),
+      '413': problem('The body is larger than 1 KB (code `payload_too_large`).'),
+      '415': problem('The body is not `application/json` (code `unsupported_media_type`).'),
       '500': internal,
     },
   },

@@ -78,6 +78,13 @@ export const ROUTES: readonly RouteSpec[] = [
     functionName: 'TikTokWebhookFunction',
     auth: 'none',
   },
+  {
+    method: 'POST',
+    path: '/auth/tiktok/confirm',
+    entry: 'functions/auth-confirm.ts',
+    functionName: 'ConfirmConnectFunction',
+    auth: 'jwt',
+  },
 ];
 
 /** Matches a request path against a route path with `{param}` segments. */
