@@ -16,16 +16,7 @@ export type VideoPage = components['schemas']['VideoPage'];
 export type VideoQueryAnswer = components['schemas']['VideoQueryResponse'];
 export type DisconnectAnswer = components['schemas']['DisconnectResponse'];
 export type StartAnswer = components['schemas']['StartJsonResponse'];
-export type ConfirmAnswer = { status: 'connected'; openId: string };
-
-type ConfirmPaths = {
-  '/auth/tiktok/confirm': {
-    post: {
-      requestBody: { content: { 'application/json': { confirmation: string } } };
-      responses: { 200: { content: { 'application/json': ConfirmAnswer } } };
-    };
-  };
-};
+export type ConfirmAnswer = components['schemas']['ConfirmResponse'];
 
 /** What the browser came back with from TikTok (the query string of your return URL). */
 export type ConnectReturn =
@@ -109,13 +100,7 @@ export function createTikTokConnectClient(options: TikTokConnectClientOptions) {
      * who started gets the connection (another gets ConnectUserMismatchError and nothing is connected).
      */
     confirmConnect(confirmation: string): Promise<ConfirmAnswer> {
-      return unwrap(
-        // Until openapi.json has the confirm route (issue 8), its shape is written out here.
-        (api as unknown as ReturnType<typeof createClient<ConfirmPaths>>).POST('/auth/tiktok/confirm', {
-          body: { confirmation },
-        }),
-        'confirm',
-      );
+      return unwrap(api.POST('/auth/tiktok/confirm', { body: { confirmation } }), 'confirm');
     },
 
     /**

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -133,6 +133,8 @@ export function localRequestListener(options: {
       return serveFile(response, join(options.rootDir, 'openapi.json'));
     }
     const demoFile = method === 'GET' ? DEMO_FILES[url.pathname] : undefined;
+    if (demoFile?.endsWith('.js'))
+      return serveBundle(response, join(options.rootDir, 'local', 'demo', demoFile));
     if (demoFile) return serveFile(response, join(options.rootDir, 'local', 'demo', demoFile));
 
     const match = matchRoute(ROUTES, method, url.pathname);
@@ -154,8 +156,54 @@ export function localRequestListener(options: {
   }
 }
 
-async function serveFile(response: ServerResponse, path: string): Promise<void> {
-  const body = await readFile(path);
+/** Bundles by entry and the newest modification time among their inputs: rebuilt after an edit, else reused. */
+const bundles = new Map<string, { builtFrom: number; inputs: string[]; contents: Uint8Array }>();
+
+/**
+ * A demo script with what it imports (the typed client in client/, openapi-fetch) bundled by esbuild, as a
+ * frontend's build would; rebuilt when one of its files changed, so an edit shows on reload.
+ */
+async function serveBundle(response: ServerResponse, entry: string): Promise<void> {
+  const cached = bundles.get(entry);
+  if (cached && (await newestChange(cached.inputs)) <= cached.builtFrom) {
+    return serveFile(response, entry, cached.contents);
+  }
+  const builtFrom = Date.now();
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: 'inline',
+    logLevel: 'silent',
+    metafile: true,
+    absWorkingDir: dirname(dirname(dirname(entry))),
+  });
+  const contents = result.outputFiles[0]?.contents ?? new Uint8Array();
+  const inputs = Object.keys(result.metafile.inputs).map((input) =>
+    resolve(dirname(dirname(dirname(entry))), input),
+  );
+  bundles.set(entry, { builtFrom, inputs, contents });
+  await serveFile(response, entry, contents);
+}
+
+async function newestChange(paths: string[]): Promise<number> {
+  const times = await Promise.all(
+    paths.map((path) =>
+      stat(path).then(
+        (s) => s.mtimeMs,
+        () => Infinity,
+      ),
+    ),
+  );
+  return Math.max(0, ...times);
+}
+
+async function serveFile(response: ServerResponse, path: string, contents?: Uint8Array): Promise<void> {
+  const body = contents ?? (await readFile(path));
   response.writeHead(200, {
     'content-type': STATIC_TYPES[extname(path)] ?? 'application/octet-stream',
     'cache-control': 'no-store',
