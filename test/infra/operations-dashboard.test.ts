@@ -84,6 +84,13 @@ describe('OperationsDashboard', () => {
     'TikTokWebhookFunction',
     'RefresherFunction',
     'RefreshWorkerFunction',
+    'AnalyticsSeriesFunction',
+    'AnalyticsHashtagsFunction',
+    'AnalyticsFollowersFunction',
+    'AnalyticsVideosFunction',
+    'AnalyticsBreakoutsFunction',
+    'AnalyticsHeatmapFunction',
+    'AnalyticsSnapshotFunction',
   ];
 
   beforeAll(() => {
@@ -105,7 +112,7 @@ describe('OperationsDashboard', () => {
     expect(first?.properties.alarms).toEqual(
       q.stack.alarms.map((alarm) => `GetAtt:${q.logicalId(alarm)}.Arn`),
     );
-    expect(first?.properties.alarms).toHaveLength(5);
+    expect(first?.properties.alarms).toHaveLength(6);
   });
 
   it('graphs connects completed and failed, and the failures by reason', () => {

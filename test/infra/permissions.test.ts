@@ -53,7 +53,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   DisconnectFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('GetItem', 'UpdateItem'),
+    ...items('GetItem', 'UpdateItem', 'BatchWriteItem'),
+    // Deleting the analytics history: its partition's keys, then batch deletes.
+    'dynamodb:Query on ConnectionsTable',
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -61,8 +63,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   TikTokWebhookFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('PutItem', 'DeleteItem', 'UpdateItem'),
+    ...items('PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem'),
     'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+    'dynamodb:Query on ConnectionsTable',
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
   ],
@@ -92,6 +95,30 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
       'ReceiveMessage',
     ].map((action) => `sqs:${action} on RefreshQueue`),
   ],
+  AnalyticsSnapshotFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'UpdateItem', 'PutItem', 'BatchWriteItem'),
+    'dynamodb:Query on ConnectionsTable/index/AnalyticsDue',
+    'dynamodb:Query on ConnectionsTable',
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+    ...PUT_EVENTS,
+  ],
+  // Stored history only: no token, no TikTok, no write.
+  ...Object.fromEntries(
+    [
+      'AnalyticsSeriesFunction',
+      'AnalyticsHashtagsFunction',
+      'AnalyticsFollowersFunction',
+      'AnalyticsVideosFunction',
+      'AnalyticsBreakoutsFunction',
+      'AnalyticsHeatmapFunction',
+    ].map((id) => [
+      id,
+      [...LOGS, ...TABLE_KEY_READ, ...items('GetItem'), 'dynamodb:Query on ConnectionsTable'],
+    ]),
+  ),
 };
 
 describe('TikTokConnectStack permissions', () => {
@@ -115,6 +142,7 @@ describe('TikTokConnectStack permissions', () => {
           'ConnectionsTable/index/DueForRefresh',
         ],
         [{ 'Fn::Join': ['', [q.tableArn(), '/index/ByOpenId']] }, 'ConnectionsTable/index/ByOpenId'],
+        [{ 'Fn::Join': ['', [q.tableArn(), '/index/AnalyticsDue']] }, 'ConnectionsTable/index/AnalyticsDue'],
         [q.keyArn(), 'TokenKey'],
         [{ Ref: q.logicalId(stack.clientSecret) }, 'ClientSecret'],
         [{ 'Fn::GetAtt': [q.logicalId(stack.eventBus), 'Arn'] }, 'ConnectionEventsBus'],
@@ -169,8 +197,22 @@ describe('TikTokConnectStack permissions', () => {
       Object.fromEntries(Object.entries(queries).filter(([, permissions]) => permissions.length)),
     ).toEqual({
       ListConnectionsFunction: ['dynamodb:Query on ConnectionsTable'],
-      TikTokWebhookFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
+      DisconnectFunction: ['dynamodb:Query on ConnectionsTable'],
+      TikTokWebhookFunction: [
+        'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+        'dynamodb:Query on ConnectionsTable',
+      ],
       RefresherFunction: ['dynamodb:Query on ConnectionsTable/index/DueForRefresh'],
+      AnalyticsSnapshotFunction: [
+        'dynamodb:Query on ConnectionsTable/index/AnalyticsDue',
+        'dynamodb:Query on ConnectionsTable',
+      ],
+      AnalyticsSeriesFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsHashtagsFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsFollowersFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsVideosFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsBreakoutsFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsHeatmapFunction: ['dynamodb:Query on ConnectionsTable'],
     });
   });
 
