@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Annotations, Aws, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
-import { type Alarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
+import { type Alarm, ComparisonOperator, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, Grant, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -10,13 +10,15 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ANALYTICS_METRIC_DIMENSIONS } from '../shared/analytics/snapshot-pass.js';
 import { ROUTES, type RouteSpec } from '../shared/http/route-table.js';
-import { DUE_INDEX, OPEN_ID_INDEX } from '../shared/store/table-schema.js';
+import { METRICS_NAMESPACE } from '../shared/metrics.js';
+import { ANALYTICS_DUE_INDEX, DUE_INDEX, OPEN_ID_INDEX } from '../shared/store/table-schema.js';
 import type { AlarmTopic } from './alarm-topic.js';
 import { ClientSecret } from './client-secret.js';
 import { ConnectionsTable, type ItemAction, type TableIndex } from './connections-table.js';
 import { OperationsDashboard } from './operations-dashboard.js';
-import { refreshMetric } from './refresh-metrics.js';
+import { refreshMetric, stackDimensions } from './refresh-metrics.js';
 import { ServiceAlarms } from './service-alarms.js';
 import { ServiceFunction, type ServiceFunctionProps } from './service-function.js';
 import { type RouteAccess, ServiceHttpApi } from './service-http-api.js';
@@ -44,8 +46,8 @@ interface FunctionAccess {
   readonly timeout?: Duration;
   /** Item actions on the base table. */
   readonly items?: readonly ItemAction[];
-  /** Query on the base table, or on the named indexes only. */
-  readonly query?: 'table' | TableIndex | readonly TableIndex[];
+  /** Query on the base table, or on one index only (or on several, listed). */
+  readonly query?: 'table' | TableIndex | readonly ('table' | TableIndex)[];
   /** GenerateDataKey and Decrypt on TokenKey, with the app's encryption context: it seals or opens tokens. */
   readonly tokenEnvelope?: boolean;
   /** GetSecretValue on the client secret. */
@@ -133,10 +135,12 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     ...DISPLAY_READ_ACCESS,
   },
   // Reads the connection (Get), opens its access token to revoke it at TikTok (secret), marks it
-  // disconnected (Update) and publishes `disconnected`.
+  // disconnected (Update) and publishes `disconnected`. Deletes the analytics history: a Query of its
+  // partition, then BatchWriteItem deletes.
   DisconnectFunction: {
     description: 'TikTok Connect: disconnect a TikTok account (revoke at TikTok, mark disconnected)',
-    items: ['GetItem', 'UpdateItem'],
+    items: ['GetItem', 'UpdateItem', 'BatchWriteItem'],
+    query: 'table',
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -144,10 +148,11 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Checks TikTok's HMAC signature (the client secret is the key), claims the delivery against replays (Put;
   // Delete to release it on failure), finds every connection of the open_id (ByOpenId), marks them revoked
   // (Update) and publishes `revoked`. TikTok has revoked the tokens already: none is opened.
+  // It also deletes each revoked connection's analytics history (Query of its partition, BatchWriteItem).
   TikTokWebhookFunction: {
     description: 'TikTok Connect: TikTok webhook (deauthorization)',
-    items: ['PutItem', 'DeleteItem', 'UpdateItem'],
-    query: OPEN_ID_INDEX.name,
+    items: ['PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem'],
+    query: [OPEN_ID_INDEX.name, 'table'],
     clientSecret: true,
     publishesEvents: true,
   },
@@ -176,6 +181,35 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     publishesEvents: true,
     refreshesTokens: true,
   },
+  // Analytics snapshots: finds what is due (AnalyticsDue), reads the catalogue and the days (Query on the
+  // table), reads TikTok like the display routes (connection Get/Update, tokens opened and resealed on a
+  // refresh, the secret, the rate budget counter), writes points and schedules (Update), downsampled days (Put),
+  // deletes abandoned histories (BatchWriteItem) and publishes video_breakout.
+  AnalyticsSnapshotFunction: {
+    description: 'TikTok Connect: scheduled analytics snapshot pass',
+    items: ['GetItem', 'UpdateItem', 'PutItem', 'BatchWriteItem'],
+    query: [ANALYTICS_DUE_INDEX.name, 'table'],
+    tokenEnvelope: true,
+    clientSecret: true,
+    publishesEvents: true,
+    refreshesTokens: true,
+  },
+  ...Object.fromEntries(
+    (
+      [
+        ['AnalyticsSeriesFunction', 'snapshot history of an account and its videos'],
+        ['AnalyticsHashtagsFunction', 'hashtag performance'],
+        ['AnalyticsFollowersFunction', 'follower growth per day'],
+        ['AnalyticsVideosFunction', 'engagement rate and view velocity per video'],
+        ['AnalyticsBreakoutsFunction', 'breakout videos'],
+        ['AnalyticsHeatmapFunction', 'posting-time heatmap'],
+      ] as const
+    ).map(([id, what]) => [
+      id,
+      // Stored history only: the caller's connection (Get) and the analytics partition (Query); no token.
+      { description: `TikTok Connect: analytics, ${what}`, items: ['GetItem'], query: 'table' },
+    ]),
+  ),
 };
 
 /** Why a route that `ROUTES` marks `auth: 'none'` may be called without a JWT (by `functionName`). */
@@ -413,6 +447,22 @@ export class TikTokConnectStack extends Stack {
       }),
     );
 
+    // Analytics: its own schedule and function, separate from the refresher's.
+    const snapshots = this.#addServiceFunction('AnalyticsSnapshotFunction', {
+      entry: 'functions/analytics-snapshot.ts',
+      // A pass spreads its calls over its interval when it has more than a minute's share to make.
+      timeout: Duration.minutes(14),
+      memorySize: 1024,
+      environment: { ANALYTICS_PASS_MINUTES: '15' },
+    });
+    snapshots.lambda.configureAsyncInvoke({ retryAttempts: 0 });
+    const snapshotInterval = Duration.minutes(15);
+    new Rule(this, 'AnalyticsSnapshotSchedule', {
+      description: 'TikTok Connect: start an analytics snapshot pass',
+      schedule: Schedule.rate(snapshotInterval),
+      targets: [new LambdaFunction(snapshots.lambda, { maxEventAge: snapshotInterval })],
+    });
+
     const unused = Object.keys(FUNCTION_ACCESS).filter((name) => !this.#functions.has(name));
     if (unused.length > 0) {
       throw new Error(`FUNCTION_ACCESS names functions the stack does not create: ${unused.join(', ')}`);
@@ -467,6 +517,23 @@ export class TikTokConnectStack extends Stack {
       latencyMs: settings.alarms.apiLatencyMs,
     });
     alarms.watchTable(this.table);
+    alarms.add('AnalyticsCadenceDegradedAlarm', {
+      alarmDescription:
+        'For an hour every analytics snapshot pass deferred snapshots: the budget share cannot cover the ' +
+        'cadence, so the oldest tiers are snapshotted less often. Raise ANALYTICS_BUDGET_SHARE, ask TikTok ' +
+        'for a higher rate limit, or lengthen the cadence settings (docs/analytics.md).',
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'AnalyticsCadenceDegraded',
+        dimensionsMap: stackDimensions(this.stackName, ANALYTICS_METRIC_DIMENSIONS),
+        statistic: Stats.MINIMUM,
+        period: Duration.minutes(15),
+      }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 4,
+      datapointsToAlarm: 4,
+    });
 
     // What an operator looks at first: the alarms' state, connects, refreshes, TikTok's errors, latency.
     this.dashboard = new OperationsDashboard(this, 'OperationsDashboard', {
