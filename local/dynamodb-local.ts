@@ -39,7 +39,8 @@ export async function startDynamoDbLocal(
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const deadline = Date.now() + 30_000;
+  // Java starts slowly on a loaded machine (CI shares its cores).
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (exited !== null) throw new Error(`DynamoDB Local exited (${exited}):\n${output}`);
     try {
@@ -48,7 +49,7 @@ export async function startDynamoDbLocal(
     } catch {
       if (Date.now() > deadline) {
         child.kill();
-        throw new Error(`DynamoDB Local did not start within 30 s:\n${output}`);
+        throw new Error(`DynamoDB Local did not start within 120 s:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
