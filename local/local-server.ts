@@ -31,6 +31,11 @@ const DEMO_FILES: Record<string, string> = {
   '/platforms/connect': 'connect.html',
   '/platforms/connect.js': 'connect.js',
   '/platforms/connect.css': 'connect.css',
+  '/platforms/analytics': 'analytics.html',
+  '/platforms/analytics.js': 'analytics.js',
+  '/platforms/analytics.css': 'analytics.css',
+  '/platforms/vendor/uplot.js': '../../node_modules/uplot/dist/uPlot.iife.min.js',
+  '/platforms/vendor/uplot.css': '../../node_modules/uplot/dist/uPlot.min.css',
 };
 
 /**
@@ -45,6 +50,8 @@ export function localRequestListener(options: {
   runRefresh: () => Promise<unknown>;
   /** One analytics snapshot pass now (POST /dev/analytics/snapshot[?all=1]); absent = 404. */
   runAnalyticsSnapshot?: (options: { all: boolean }) => Promise<unknown>;
+  /** Fast-forward simulated days of snapshots (POST /dev/analytics/simulate?days=N); absent = 404. */
+  simulateAnalytics?: (days: number) => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
@@ -103,6 +110,13 @@ export function localRequestListener(options: {
       if (all !== null && all !== '1')
         return writeJson(response, 400, { message: 'all must be 1 or absent' });
       return writeJson(response, 200, await options.runAnalyticsSnapshot({ all: all === '1' }));
+    }
+    if (method === 'POST' && url.pathname === '/dev/analytics/simulate' && options.simulateAnalytics) {
+      const days = Number(url.searchParams.get('days') ?? '30');
+      if (!Number.isInteger(days) || days < 1 || days > 120) {
+        return writeJson(response, 400, { message: 'days must be a whole number from 1 to 120' });
+      }
+      return writeJson(response, 200, await options.simulateAnalytics(days));
     }
     if (method === 'GET' && url.pathname === '/openapi.json') {
       return serveFile(response, join(options.rootDir, 'openapi.json'));

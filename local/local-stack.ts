@@ -6,6 +6,7 @@ import { loadConfig } from '../shared/config.js';
 import type { RefreshRunReport } from '../shared/lifecycle/refresh-run.js';
 import { createDynamoClient } from '../shared/store/dynamo-client.js';
 import { ensureTable } from '../shared/store/ensure-table.js';
+import { simulateAnalytics } from './analytics-simulation.js';
 import { type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { lambdaContext } from './http-adapter.js';
 import { LocalJwtIssuer } from './local-authorizer.js';
@@ -75,6 +76,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clientKey: EMULATOR_CLIENT_KEY,
         clientSecret: EMULATOR_CLIENT_SECRET,
         pkceEncoding: env.TIKTOK_PKCE_ENCODING === 'base64url' ? 'base64url' : 'hex',
+        // Counters that move and new videos that appear, so the analytics dashboard has curves to show.
+        liveStats: {},
         // Short-lived tokens make the refresher visible by hand (e.g. 60 s access tokens).
         ...positiveSeconds('accessTokenTtlSeconds', env.TIKTOK_EMULATOR_ACCESS_TTL_SECONDS),
         ...positiveSeconds('refreshTokenTtlSeconds', env.TIKTOK_EMULATOR_REFRESH_TTL_SECONDS),
@@ -117,6 +120,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         issuer,
         runRefresh: refresher.runOnce,
         runAnalyticsSnapshot: localAnalyticsPass(options.rootDir),
+        ...(emulator
+          ? { simulateAnalytics: (days: number) => simulateAnalytics(emulator as TikTokEmulator, days) }
+          : {}),
       }),
     );
     const intervalSeconds = Number(env.REFRESH_INTERVAL_SECONDS ?? 60);

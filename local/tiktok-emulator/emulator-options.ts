@@ -19,6 +19,8 @@ export type EmulatorOptions = {
   latencyMs?: number;
   /** GET authorize redirects at once with a code, as if this user approved every requested scope. */
   autoConsent?: { userId: string };
+  /** Local: counters that evolve over time and new videos appearing (seeded, deterministic); default off. */
+  liveStats?: import('./live-stats.js').LiveStatsOptions;
 };
 
 export type TunableOptions = Partial<

@@ -12,6 +12,7 @@ import {
   type TunableOptions,
 } from './emulator-options.js';
 import { FaultQueue } from './fault-queue.js';
+import { addLiveActivity, EmulatorClock } from './live-stats.js';
 import { createRequestListener } from './request-router.js';
 import { TokenStore } from './token-store.js';
 
@@ -36,6 +37,8 @@ export type TikTokEmulator = {
   users: EmulatedUser[];
   faults: FaultQueue;
   calls: CallLog;
+  /** Local simulation: shift the emulator's "now" (videos posted, live counters) by offsetSeconds. */
+  clock: EmulatorClock;
   setOptions(partial: TunableOptions): void;
   /** Issue an authorization code as if `userId` approved `scopes` on the consent page. */
   issueCode(input: CodeRequest): string;
@@ -49,6 +52,8 @@ export type TikTokEmulator = {
 export async function startTikTokEmulator(options: EmulatorOptions): Promise<TikTokEmulator> {
   const settings = resolveSettings(options);
   const users = createBuiltInUsers();
+  if (options.liveStats) addLiveActivity(users, options.liveStats);
+  const clock = new EmulatorClock();
   if (
     settings.autoConsent !== undefined &&
     !users.some((user) => user.openId === settings.autoConsent?.userId)
@@ -79,6 +84,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     calls: new CallLog(),
     origin,
     closing: closing.signal,
+    clock,
   };
   server.on('request', createRequestListener(ctx));
 
@@ -90,6 +96,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     users,
     faults: ctx.faults,
     calls: ctx.calls,
+    clock,
     setOptions: (partial) => applyTunableOptions(settings, partial),
     issueCode: (input) => issueAuthorizationCode(ctx, input),
     revokeUser: (openId) => ctx.tokens.revokeUser(openId),
