@@ -27,7 +27,7 @@ import { refreshMetric } from './refresh-metrics.js';
 import { ServiceFunction, type ServiceFunctionProps } from './service-function.js';
 import { type RouteAccess, ServiceHttpApi } from './service-http-api.js';
 import { CALLBACK_PATH, resolveSettings, type ServiceSettings } from './service-settings.js';
-import { TokenKey } from './token-key.js';
+import { type TokenEnvelopeUse, TokenKey } from './token-key.js';
 
 export interface TikTokConnectStackProps extends StackProps, ServiceSettings {
   /** Directory with `functions/` and `package-lock.json`. @default this repository */
@@ -38,6 +38,11 @@ export interface TikTokConnectStackProps extends StackProps, ServiceSettings {
   readonly tracing?: boolean;
   /** Stage-wide limit in requests per second. @default 50/s, bursts of 100 */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Seconds the display routes keep TikTok's answers in the table (DISPLAY_CACHE_SECONDS); on, they also get
+   * PutItem for the cache entries. @default 0 (off)
+   */
+  readonly displayCacheSeconds?: number;
 }
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,8 +56,11 @@ interface FunctionAccess {
   readonly items?: readonly ItemAction[];
   /** Query on the base table, or on one index only. */
   readonly query?: 'table' | TableIndex;
-  /** GenerateDataKey and Decrypt on TokenKey, with the app's encryption context: it seals or opens tokens. */
-  readonly tokenEnvelope?: boolean;
+  /**
+   * On TokenKey, with the app's encryption context: GenerateDataKey to seal tokens, Decrypt to open them.
+   * `true` is both.
+   */
+  readonly tokenEnvelope?: boolean | TokenEnvelopeUse;
   /** GetSecretValue on the client secret. */
   readonly clientSecret?: boolean;
   /** events:PutEvents on ConnectionEventsBus only, and EVENT_BUS_NAME. */
@@ -61,14 +69,16 @@ interface FunctionAccess {
   readonly queuesRefreshWork?: boolean;
   /** The REFRESH_* settings and PUBLISH_REFRESHED_EVENTS. */
   readonly refreshesTokens?: boolean;
+  /** DISPLAY_CACHE_SECONDS, and PutItem for the cache entries when the stack turns the cache on. */
+  readonly cachesDisplayAnswers?: boolean;
 }
 
 /**
  * The display routes read TikTok with the connection's access token, refreshing it on demand under the
  * refresher's lease: Get and Update the connection, open and seal tokens, the secret for TikTok's token
  * endpoint, and the refresh settings; a refresh that finds the grant gone publishes reauth_required.
- * The app-wide rate budget is a counter item (Update, Get). No PutItem: the response cache is off (the stack
- * sets no DISPLAY_CACHE_SECONDS); turning it on needs it. 29 s: their reads give up after 25 s, and API
+ * The app-wide rate budget is a counter item (Update, Get). PutItem only with the response cache on
+ * (`displayCacheSeconds`), for its entries. 29 s: their reads give up after 25 s, and API
  * Gateway waits 30 s at most.
  */
 const DISPLAY_READ_ACCESS = {
@@ -78,6 +88,7 @@ const DISPLAY_READ_ACCESS = {
   clientSecret: true,
   publishesEvents: true,
   refreshesTokens: true,
+  cachesDisplayAnswers: true,
 } as const satisfies Omit<FunctionAccess, 'description'>;
 
 /**
@@ -85,11 +96,12 @@ const DISPLAY_READ_ACCESS = {
  * needs each permission. A function missing here, or an entry no function uses, fails the synth.
  */
 const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
-  // Stores the OAuth state and the launch ticket (one transaction of two Puts), the PKCE verifier sealed.
+  // Stores the OAuth state and the launch ticket (one transaction of two Puts), the PKCE verifier sealed: it
+  // seals, never opens.
   StartConnectFunction: {
     description: 'TikTok Connect: start a connection (state, PKCE, launch ticket)',
     items: ['PutItem'],
-    tokenEnvelope: true,
+    tokenEnvelope: 'seal',
   },
   // Redeems the launch ticket (Delete) and binds the state to the browser's cookie (Update); opens no token.
   LaunchConnectFunction: {
@@ -98,11 +110,12 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   },
   // Consumes the state (a Delete that returns it) and opens its PKCE verifier, exchanges the code with the
   // client secret, stores the connection sealed (Update), publishes connected/recovered. If storing fails it
-  // revokes the new grant at TikTok, which takes only the secret. No call needs Get or Put today; they are
-  // kept as the connect flow was specified, and can go once it is settled.
+  // revokes the new grant at TikTok (the secret), unless another stored connection of the account still holds
+  // tokens: it finds them by ByOpenId (Query) and reads each (Get). No Put: nothing is written whole.
   CallbackFunction: {
     description: 'TikTok Connect: OAuth callback (code exchange, store the connection)',
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    items: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    query: OPEN_ID_INDEX.name,
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -125,11 +138,11 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     ...DISPLAY_READ_ACCESS,
   },
   // Reads the connection (Get), opens its access token to revoke it at TikTok (secret), marks it
-  // disconnected (Update) and publishes `disconnected`.
+  // disconnected (Update) and publishes `disconnected`. It seals nothing.
   DisconnectFunction: {
     description: 'TikTok Connect: disconnect a TikTok account (revoke at TikTok, mark disconnected)',
     items: ['GetItem', 'UpdateItem'],
-    tokenEnvelope: true,
+    tokenEnvelope: 'open',
     clientSecret: true,
     publishesEvents: true,
   },
@@ -212,6 +225,7 @@ export class TikTokConnectStack extends Stack {
     'environment' | 'logRetention' | 'tracing' | 'projectRoot'
   >;
   readonly #refreshEnvironment: Readonly<Record<string, string>>;
+  readonly #displayCacheSeconds: number;
   /** Every function FUNCTION_ACCESS describes, by construct id, once created. */
   readonly #functions = new Map<string, ServiceFunction>();
 
@@ -226,6 +240,7 @@ export class TikTokConnectStack extends Stack {
       );
     }
     const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    this.#displayCacheSeconds = props.displayCacheSeconds ?? 0;
 
     // At rest, tokens are encrypted twice under one key: the table's own encryption, and inside it each token
     // in an envelope whose data key the key wraps.
@@ -494,6 +509,7 @@ export class TikTokConnectStack extends Stack {
   ): ServiceFunction {
     const access = FUNCTION_ACCESS[id];
     if (!access) throw new Error(`${id} has no entry in FUNCTION_ACCESS: say there what it may do, and why`);
+    const cachesDisplay = access.cachesDisplayAnswers === true && this.#displayCacheSeconds > 0;
     const fn = this.addFunction(id, {
       ...(access.timeout ? { timeout: access.timeout } : {}),
       ...options,
@@ -502,13 +518,20 @@ export class TikTokConnectStack extends Stack {
         ...(access.publishesEvents ? { EVENT_BUS_NAME: this.eventBus.eventBusName } : {}),
         ...(access.queuesRefreshWork ? { REFRESH_QUEUE_URL: this.refreshQueue.queueUrl } : {}),
         ...(access.refreshesTokens ? this.#refreshEnvironment : {}),
+        ...(cachesDisplay ? { DISPLAY_CACHE_SECONDS: String(this.#displayCacheSeconds) } : {}),
         ...options.environment,
       },
     });
     this.#functions.set(id, fn);
-    if (access.items?.length) this.table.grantItemActions(fn, ...access.items);
+    const items = [...(access.items ?? []), ...(cachesDisplay ? (['PutItem'] as const) : [])];
+    if (items.length) this.table.grantItemActions(fn, ...items);
     if (access.query) this.table.grantQuery(fn, access.query === 'table' ? undefined : access.query);
-    if (access.tokenEnvelope) this.tokenKey.grantEnvelopeEncryption(fn);
+    if (access.tokenEnvelope) {
+      this.tokenKey.grantEnvelopeEncryption(
+        fn,
+        access.tokenEnvelope === true ? 'seal-and-open' : access.tokenEnvelope,
+      );
+    }
     if (access.clientSecret) this.clientSecret.grantReadValue(fn);
     if (access.publishesEvents) this.eventBus.grantPutEventsTo(fn);
     if (access.queuesRefreshWork) {

@@ -16,10 +16,9 @@ const TABLE_KEY_WRITE = [
   'kms:GenerateDataKey on TokenKey through DynamoDB',
 ];
 /** Sealing and opening tokens (envelope encryption), only in the app's encryption context. */
-const TOKEN_ENVELOPE = [
-  'kms:Decrypt on TokenKey in the app encryption context',
-  'kms:GenerateDataKey on TokenKey in the app encryption context',
-];
+const SEAL_TOKENS = 'kms:GenerateDataKey on TokenKey in the app encryption context';
+const OPEN_TOKENS = 'kms:Decrypt on TokenKey in the app encryption context';
+const TOKEN_ENVELOPE = [OPEN_TOKENS, SEAL_TOKENS];
 const CLIENT_SECRET = ['secretsmanager:GetSecretValue on ClientSecret'];
 const PUT_EVENTS = ['events:PutEvents on ConnectionEventsBus'];
 const items = (...actions: string[]) => actions.map((action) => `dynamodb:${action} on ConnectionsTable`);
@@ -36,12 +35,13 @@ const DISPLAY_READ = [
 
 /** Every permission of every function, and nothing else. */
 const EXPECTED_PERMISSIONS: Record<string, string[]> = {
-  StartConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('PutItem'), ...TOKEN_ENVELOPE],
+  StartConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('PutItem'), SEAL_TOKENS],
   LaunchConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('DeleteItem', 'UpdateItem')],
   CallbackFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    ...items('GetItem', 'UpdateItem', 'DeleteItem'),
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -54,7 +54,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     ...TABLE_KEY_WRITE,
     ...items('GetItem', 'UpdateItem'),
-    ...TOKEN_ENVELOPE,
+    OPEN_TOKENS,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
   ],
@@ -158,7 +158,7 @@ describe('TikTokConnectStack permissions', () => {
     expect(permissionsOf(id).sort()).toEqual([...expected].sort());
   });
 
-  it('lets the refresher Query only DueForRefresh, the webhook ByOpenId, and the list the table', () => {
+  it('lets the refresher Query only DueForRefresh, the webhook and the callback ByOpenId, and the list the table', () => {
     const queries = Object.fromEntries(
       Object.keys(EXPECTED_PERMISSIONS).map((id) => [
         id,
@@ -169,6 +169,8 @@ describe('TikTokConnectStack permissions', () => {
       Object.fromEntries(Object.entries(queries).filter(([, permissions]) => permissions.length)),
     ).toEqual({
       ListConnectionsFunction: ['dynamodb:Query on ConnectionsTable'],
+      // The callback's failure path: is another stored connection of the account still using the grant?
+      CallbackFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
       TikTokWebhookFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
       RefresherFunction: ['dynamodb:Query on ConnectionsTable/index/DueForRefresh'],
     });

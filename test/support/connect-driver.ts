@@ -1,11 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { expect } from 'vitest';
-import {
-  buildCallbackHandler,
-  buildLaunchHandler,
-  buildStartHandler,
-} from '../../shared/http/connect-routes.js';
 import { httpApiEvent, lambdaContext } from './api-events.js';
+import { handlerOf } from './function-handlers.js';
 import type { TestService } from './service.js';
 
 export type HttpAnswer = APIGatewayProxyStructuredResultV2 & {
@@ -13,11 +9,14 @@ export type HttpAnswer = APIGatewayProxyStructuredResultV2 & {
   headers: Record<string, string>;
 };
 
-/** Drives the three connect handlers with real API Gateway v2 events, as a browser and TikTok would. */
+/**
+ * Drives the three connect handlers with real API Gateway v2 events, as a browser and TikTok would; each runs as
+ * its function of the stack, under the policy check.
+ */
 export function connectDriver(service: TestService) {
-  const startHandler = buildStartHandler(service.deps);
-  const launchHandler = buildLaunchHandler(service.deps);
-  const callbackHandler = buildCallbackHandler(service.deps);
+  const startHandler = handlerOf(service, 'StartConnectFunction');
+  const launchHandler = handlerOf(service, 'LaunchConnectFunction');
+  const callbackHandler = handlerOf(service, 'CallbackFunction');
 
   const driver = {
     async start(input: { sub?: string; query?: string; accept?: string } = {}): Promise<HttpAnswer> {
@@ -27,7 +26,9 @@ export function connectDriver(service: TestService) {
         sub: input.sub ?? 'alice',
         headers: { accept: input.accept ?? 'text/html' },
       });
-      return (await startHandler(event, lambdaContext)) as HttpAnswer;
+      return (await (
+        await startHandler
+      )(event, lambdaContext)) as HttpAnswer;
     },
 
     /** A top-level navigation from the app's page (so with its Referer), unless told otherwise. */
@@ -38,12 +39,16 @@ export function connectDriver(service: TestService) {
     ): Promise<HttpAnswer> {
       const headers: Record<string, string> = referer === null ? {} : { referer };
       const event = httpApiEvent({ path: '/auth/tiktok/launch', query, cookies, headers });
-      return (await launchHandler(event, lambdaContext)) as HttpAnswer;
+      return (await (
+        await launchHandler
+      )(event, lambdaContext)) as HttpAnswer;
     },
 
     async callback(query: string, cookies: string[] = []): Promise<HttpAnswer> {
       const event = httpApiEvent({ path: '/auth/tiktok/callback', query, cookies });
-      return (await callbackHandler(event, lambdaContext)) as HttpAnswer;
+      return (await (
+        await callbackHandler
+      )(event, lambdaContext)) as HttpAnswer;
     },
 
     /** What TikTok's consent page does when the user approves: a code for this authorize URL. */

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebhookHandler } from '../../../shared/http/lifecycle-routes.js';
 import { openApiFileText } from '../../../shared/http/openapi-document.js';
 import { ROUTES } from '../../../shared/http/route-table.js';
 import { signWebhook } from '../../../shared/tiktok/webhook-signature.js';
 import { apiDriver } from '../../support/api-driver.js';
 import { httpApiEvent, lambdaContext } from '../../support/api-events.js';
 import { connectAccount, connectDriver, type HttpAnswer } from '../../support/connect-driver.js';
+import { handlerOf } from '../../support/function-handlers.js';
 import {
   contractViolations,
   createValidator,
@@ -142,7 +142,7 @@ describe('real answers of the connect, connection and webhook routes match it', 
   });
 
   it('POST /webhooks/tiktok: 200, 400, 401, 413', async () => {
-    const webhook = buildWebhookHandler(service.deps);
+    const webhook = await handlerOf(service, 'TikTokWebhookFunction');
     const send = async (body: string, signature?: string) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (signature) headers['tiktok-signature'] = signature;
