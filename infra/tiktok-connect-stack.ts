@@ -55,7 +55,7 @@ interface FunctionAccess {
   /** Item actions on the base table. */
   readonly items?: readonly ItemAction[];
   /** Query on the base table, or on one index only. */
-  readonly query?: 'table' | TableIndex;
+  readonly query?: 'table' | TableIndex | readonly TableIndex[];
   /**
    * On TokenKey, with the app's encryption context: GenerateDataKey to seal tokens, Decrypt to open them.
    * `true` is both.
@@ -88,6 +88,9 @@ const DISPLAY_READ_ACCESS = {
   clientSecret: true,
   publishesEvents: true,
   refreshesTokens: true,
+  // A refresh that lost its race to a disconnect revokes the new grant unless another connection of the
+  // account holds it: it looks them up by ByOpenId (Query), then Gets each.
+  query: OPEN_ID_INDEX.name,
   cachesDisplayAnswers: true,
 } as const satisfies Omit<FunctionAccess, 'description'>;
 
@@ -137,11 +140,13 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     description: 'TikTok Connect: given videos of a connected TikTok account',
     ...DISPLAY_READ_ACCESS,
   },
-  // Reads the connection (Get), opens its access token to revoke it at TikTok (secret), marks it
-  // disconnected (Update) and publishes `disconnected`. It seals nothing.
+  // Reads the connection (Get), opens its access token to revoke it at TikTok (secret) unless another
+  // connection of the account holds the grant (ByOpenId, then Get), marks it disconnected (Update) and
+  // publishes `disconnected`. It seals nothing.
   DisconnectFunction: {
     description: 'TikTok Connect: disconnect a TikTok account (revoke at TikTok, mark disconnected)',
     items: ['GetItem', 'UpdateItem'],
+    query: OPEN_ID_INDEX.name,
     tokenEnvelope: 'open',
     clientSecret: true,
     publishesEvents: true,
@@ -158,11 +163,12 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   },
   // Finds what is due (DueForRefresh), takes the lease and stores the new tokens by compare-and-swap
   // (Update; Get to re-read after losing a race), opens the refresh token and seals the new ones, calls
-  // TikTok with the secret, publishes reauth_required and friends, and queues what it cannot do itself.
+  // TikTok with the secret, publishes reauth_required and friends, and queues what it cannot do itself. A
+  // refresh that lost its race to a disconnect checks the account's other connections (ByOpenId).
   RefresherFunction: {
     description: 'TikTok Connect: scheduled token refresh',
     items: ['GetItem', 'UpdateItem'],
-    query: DUE_INDEX.name,
+    query: [DUE_INDEX.name, OPEN_ID_INDEX.name],
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -170,10 +176,11 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     refreshesTokens: true,
   },
   // The refresher's work for the batches it receives; its event source lets it receive and delete messages.
-  // No Query: the keys come in the message.
+  // The keys come in the message; ByOpenId only for a refresh that lost its race to a disconnect.
   RefreshWorkerFunction: {
     description: 'TikTok Connect: token refresh worker (queued batches)',
     items: ['GetItem', 'UpdateItem'],
+    query: OPEN_ID_INDEX.name,
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -525,7 +532,8 @@ export class TikTokConnectStack extends Stack {
     this.#functions.set(id, fn);
     const items = [...(access.items ?? []), ...(cachesDisplay ? (['PutItem'] as const) : [])];
     if (items.length) this.table.grantItemActions(fn, ...items);
-    if (access.query) this.table.grantQuery(fn, access.query === 'table' ? undefined : access.query);
+    if (access.query === 'table') this.table.grantQuery(fn);
+    else for (const index of [access.query ?? []].flat()) this.table.grantQuery(fn, index);
     if (access.tokenEnvelope) {
       this.tokenKey.grantEnvelopeEncryption(
         fn,

@@ -12,6 +12,7 @@ import { corsPreflightHeaders, corsResponseHeaders } from '../shared/http/cors.j
 import { matchRoute, ROUTES } from '../shared/http/route-table.js';
 import { lambdaContext, toApiEvent, writeApiResult } from './http-adapter.js';
 import type { LocalJwtIssuer } from './local-authorizer.js';
+import { isLocalDevRequest } from './loopback.js';
 
 type LambdaHandler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -41,8 +42,13 @@ const DEMO_FILES: Record<string, string> = {
 export function localRequestListener(options: {
   rootDir: string;
   issuer: LocalJwtIssuer;
-  /** One refresh pass now (POST /dev/refresh, used by `npm run refresh`). */
-  runRefresh: () => Promise<unknown>;
+  /**
+   * One refresh pass now (POST /dev/refresh, used by `npm run refresh`); with `now`, refresh connections whether
+   * due or not (`?now=1`, optionally `&openId=`: `npm run refresh -- --now [openId]`).
+   */
+  runRefresh: (options?: { now: boolean; openId?: string | undefined }) => Promise<unknown>;
+  /** One analytics snapshot pass now (POST /dev/analytics/snapshot[?all=1]); absent = 404. */
+  runAnalyticsSnapshot?: (options: { all: boolean }) => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
@@ -86,6 +92,10 @@ export function localRequestListener(options: {
     }
 
     if (method === 'GET' && url.pathname === '/') return redirectTo(response, '/platforms/connect');
+    // Not there for anyone but this machine's own clients (see loopback.ts): as if the routes did not exist.
+    if (url.pathname.startsWith('/dev/') && !isLocalDevRequest(request)) {
+      return writeJson(response, 404, { message: 'Not Found' });
+    }
     if (method === 'GET' && url.pathname === '/dev/token') {
       const sub = url.searchParams.get('sub') ?? '';
       if (!/^[A-Za-z0-9._@-]{1,128}$/.test(sub)) {
@@ -94,7 +104,15 @@ export function localRequestListener(options: {
       return writeJson(response, 200, { token: await options.issuer.issue(sub) });
     }
     if (method === 'POST' && url.pathname === '/dev/refresh') {
-      return writeJson(response, 200, await options.runRefresh());
+      const now = url.searchParams.get('now') === '1';
+      const openId = url.searchParams.get('openId') ?? undefined;
+      return writeJson(response, 200, await options.runRefresh(now ? { now, openId } : undefined));
+    }
+    if (method === 'POST' && url.pathname === '/dev/analytics/snapshot' && options.runAnalyticsSnapshot) {
+      const all = url.searchParams.get('all');
+      if (all !== null && all !== '1')
+        return writeJson(response, 400, { message: 'all must be 1 or absent' });
+      return writeJson(response, 200, await options.runAnalyticsSnapshot({ all: all === '1' }));
     }
     if (method === 'GET' && url.pathname === '/openapi.json') {
       return serveFile(response, join(options.rootDir, 'openapi.json'));

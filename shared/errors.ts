@@ -28,6 +28,15 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'rate_budget_exhausted'
+  // content posting
+  | 'post_not_found'
+  | 'post_not_cancellable'
+  | 'upload_not_found'
+  | 'upload_incomplete'
+  | 'privacy_level_not_allowed'
+  | 'publish_at_invalid'
+  | 'posting_not_allowed'
+  | 'upload_storage_unavailable'
   // TikTok
   | 'tiktok_invalid_grant'
   | 'tiktok_invalid_client'

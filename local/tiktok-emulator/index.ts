@@ -74,7 +74,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
   const ctx: EmulatorContext = {
     settings,
     users,
-    tokens: new TokenStore(),
+    tokens: new TokenStore({ stateFile: options.stateFile }),
     faults: new FaultQueue(),
     calls: new CallLog(),
     origin,
@@ -96,6 +96,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     secretsSeen: () => [settings.clientSecret, ...ctx.tokens.secretsSeen()],
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
+        ctx.tokens.flush();
         closing.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

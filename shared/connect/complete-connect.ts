@@ -1,7 +1,8 @@
+import { enrolForAnalytics } from '../analytics/history-lifecycle.js';
 import type { ServiceDeps } from '../deps.js';
 import { AppError, ConnectFlowError, type ErrorCode, RequestError, TikTokError } from '../errors.js';
+import { grantHeldElsewhere } from '../lifecycle/grant-holders.js';
 import { publish, revokeQuietly } from '../lifecycle/refresh-connection.js';
-import type { Logger } from '../log.js';
 import { Redacted } from '../redacted.js';
 import { sha256Hex } from '../store/hashing.js';
 import type { OAuthFlow } from '../store/oauth-state-store.js';
@@ -129,6 +130,7 @@ async function consumeFlowAndConnect(
       now: deps.now(),
     });
     const recovered = saved.previousStatus !== undefined && saved.previousStatus !== 'active';
+    await enrolForAnalytics(deps, { appUser: flow.appUser, openId: tokens.openId });
     await publish(
       deps,
       { appUser: flow.appUser, openId: tokens.openId },
@@ -151,7 +153,7 @@ async function consumeFlowAndConnect(
     // connection to the same TikTok account still holds tokens: revoking ends the app's whole authorization for
     // that account, so it would kill a working connection (a failed reconnect must not).
     const log = deps.logger.child(connectLog);
-    if (await grantInUse(deps, tokens.openId, log)) {
+    if (await grantHeldElsewhere(deps, tokens.openId)) {
       log.info(
         'unsaved grant not revoked: a stored connection to this account still uses the authorization',
         {
@@ -162,27 +164,6 @@ async function consumeFlowAndConnect(
       await revokeQuietly(deps, tokens.accessToken, log);
     }
     return failed(deps, flow.returnTo, error, connectLog);
-  }
-}
-
-/**
- * Whether a stored connection to the account still holds tokens. If that cannot be read, the answer is no: the
- * unsaved grant is revoked (an error is logged). Leaving it would keep a live token at TikTok that nothing
- * tracks; revoking at worst ends a working connection of the same account, which then shows up as
- * reauth_required at its next refresh and is connected again.
- */
-async function grantInUse(deps: ServiceDeps, openId: string, log: Logger): Promise<boolean> {
-  try {
-    for (const key of await deps.connections.findByOpenId(openId)) {
-      if ((await deps.connections.get(key.appUser, key.openId))?.sealedTokens) return true;
-    }
-    return false;
-  } catch (error) {
-    log.error('could not check whether the unsaved grant is in use: revoking it', {
-      event: 'grant_in_use_check_failed',
-      error,
-    });
-    return false;
   }
 }
 

@@ -10,7 +10,9 @@ export type ConnectionEventType =
   | 'recovered'
   | 'disconnected'
   | 'revoked'
-  | 'refresh_token_expiring';
+  | 'refresh_token_expiring'
+  /** Analytics: a video's first-24 h view velocity is well above the creator's median. */
+  | 'video_breakout';
 
 /** What the platform's backend receives: who and why, never a token. */
 export type ConnectionEvent = {

@@ -5,6 +5,7 @@ import type { Redacted } from '../redacted.js';
 import type { ConnectionKey, ConnectionRecord } from '../store/connection-store.js';
 import type { TikTokTokenSet } from '../tiktok/oauth-client.js';
 import { emitTikTokError } from '../tiktok/tiktok-error-metrics.js';
+import { grantHeldElsewhere } from './grant-holders.js';
 import { REFRESH_METRIC_DIMENSIONS } from './refresh-metrics.js';
 import {
   classifyRefreshFailure,
@@ -145,8 +146,17 @@ async function saveRefreshed(
       currentStatus: current?.status,
       tiktokLogId: tokens.logId,
     });
-    // The connection was disconnected or revoked while we refreshed: the grant we just got must not live on.
-    if (!current?.sealedTokens) await revokeQuietly(deps, tokens.accessToken, log);
+    // The connection was disconnected or revoked while we refreshed: the grant we just got must not live on —
+    // unless another app user's connection to the same account still uses the authorization.
+    if (!current?.sealedTokens) {
+      if (await grantHeldElsewhere(deps, record.openId, record)) {
+        log.info('rotated grant not revoked: another connection to this account still uses it', {
+          event: 'revoke_skipped_grant_in_use',
+        });
+      } else {
+        await revokeQuietly(deps, tokens.accessToken, log);
+      }
+    }
     return { kind: 'superseded' };
   }
   log.info('connection refreshed', {

@@ -24,10 +24,14 @@ const PUT_EVENTS = ['events:PutEvents on ConnectionEventsBus'];
 const items = (...actions: string[]) => actions.map((action) => `dynamodb:${action} on ConnectionsTable`);
 
 /** Reading TikTok for the frontend, refreshing the token on demand; the rate budget is a counter item. */
+/** A refresh or disconnect looks for other connections of the account before it revokes a grant. */
+const OTHER_HOLDERS = 'dynamodb:Query on ConnectionsTable/index/ByOpenId';
+
 const DISPLAY_READ = [
   ...LOGS,
   ...TABLE_KEY_WRITE,
   ...items('GetItem', 'UpdateItem'),
+  OTHER_HOLDERS,
   ...TOKEN_ENVELOPE,
   ...CLIENT_SECRET,
   ...PUT_EVENTS,
@@ -41,7 +45,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     ...TABLE_KEY_WRITE,
     ...items('GetItem', 'UpdateItem', 'DeleteItem'),
-    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+    OTHER_HOLDERS,
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -54,6 +58,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     ...TABLE_KEY_WRITE,
     ...items('GetItem', 'UpdateItem'),
+    OTHER_HOLDERS,
     OPEN_TOKENS,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -71,6 +76,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...TABLE_KEY_WRITE,
     ...items('GetItem', 'UpdateItem'),
     'dynamodb:Query on ConnectionsTable/index/DueForRefresh',
+    OTHER_HOLDERS,
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -80,6 +86,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     ...TABLE_KEY_WRITE,
     ...items('GetItem', 'UpdateItem'),
+    OTHER_HOLDERS,
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -158,21 +165,27 @@ describe('TikTokConnectStack permissions', () => {
     expect(permissionsOf(id).sort()).toEqual([...expected].sort());
   });
 
-  it('lets the refresher Query only DueForRefresh, the webhook and the callback ByOpenId, and the list the table', () => {
+  it('lets only the refresher Query DueForRefresh, only the list the table, and every other Query is ByOpenId', () => {
     const queries = Object.fromEntries(
       Object.keys(EXPECTED_PERMISSIONS).map((id) => [
         id,
         permissionsOf(id).filter((permission) => permission.startsWith('dynamodb:Query')),
       ]),
     );
+    const byOpenId = 'dynamodb:Query on ConnectionsTable/index/ByOpenId';
     expect(
       Object.fromEntries(Object.entries(queries).filter(([, permissions]) => permissions.length)),
     ).toEqual({
       ListConnectionsFunction: ['dynamodb:Query on ConnectionsTable'],
-      // The callback's failure path: is another stored connection of the account still using the grant?
-      CallbackFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
-      TikTokWebhookFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
-      RefresherFunction: ['dynamodb:Query on ConnectionsTable/index/DueForRefresh'],
+      // Every one of these revokes a grant only if no other connection of the account holds it.
+      CallbackFunction: [byOpenId],
+      ProfileFunction: [byOpenId],
+      VideosFunction: [byOpenId],
+      VideoQueryFunction: [byOpenId],
+      DisconnectFunction: [byOpenId],
+      TikTokWebhookFunction: [byOpenId],
+      RefresherFunction: ['dynamodb:Query on ConnectionsTable/index/DueForRefresh', byOpenId],
+      RefreshWorkerFunction: [byOpenId],
     });
   });
 

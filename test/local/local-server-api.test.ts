@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalJwtIssuer } from '../../local/local-authorizer.js';
 import { localRequestListener } from '../../local/local-server.js';
 import { expectContract } from '../support/openapi-contract.js';
+import { networkAddress, rawRequest } from '../support/raw-http.js';
 
 const rootDir = resolve(import.meta.dirname, '../..');
 const FRONTEND = 'https://app.example.test';
@@ -64,5 +65,84 @@ describe('the local server, as the HTTP API', () => {
       headers: Object.fromEntries(response.headers),
       body: await response.text(),
     });
+  });
+});
+
+describe('the local server’s /dev routes', () => {
+  // Listening on every interface, as with HOST=0.0.0.0: /dev must still answer this machine only.
+  let exposed: Server;
+  let port: number;
+  let refreshes = 0;
+  beforeAll(async () => {
+    const issuer = await LocalJwtIssuer.create({ issuer: 'http://localhost/dev' });
+    exposed = createServer(
+      localRequestListener({
+        rootDir,
+        issuer,
+        runRefresh: async () => {
+          refreshes++;
+          return {};
+        },
+        corsOrigins: [FRONTEND],
+      }),
+    );
+    await new Promise<void>((done) => exposed.listen(0, '0.0.0.0', done));
+    port = (exposed.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    exposed.closeAllConnections();
+    await new Promise((done) => exposed.close(done));
+  });
+
+  it('mints a dev token for a loopback caller addressing the server by a loopback name', async () => {
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, 'localhost']) {
+      const answer = await rawRequest({ address: '127.0.0.1', port, path: '/dev/token?sub=u1', host });
+      expect(answer.status, host).toBe(200);
+      expect(JSON.parse(answer.body).token).toMatch(/^eyJ/);
+    }
+  });
+
+  it('answers 404 to a DNS-rebinding Host (a loopback peer, a foreign name) on every /dev route', async () => {
+    const before = refreshes;
+    for (const host of [
+      'evil.example:3001',
+      `evil.example:${port}`,
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+      `localhost@evil.example:${port}`,
+    ]) {
+      const token = await rawRequest({ address: '127.0.0.1', port, path: '/dev/token?sub=u1', host });
+      expect(token.status, host).toBe(404);
+      expect(token.body).not.toContain('token');
+      const refresh = await rawRequest({
+        address: '127.0.0.1',
+        port,
+        path: '/dev/refresh',
+        method: 'POST',
+        host,
+      });
+      expect(refresh.status, host).toBe(404);
+    }
+    expect(refreshes).toBe(before);
+  });
+
+  const lanAddress = networkAddress();
+  it.skipIf(!lanAddress)('answers 404 to a caller from the network even with a loopback Host', async () => {
+    const before = refreshes;
+    const address = lanAddress as string;
+    const token = await rawRequest({ address, port, path: '/dev/token?sub=u1', host: `localhost:${port}` });
+    expect(token.status).toBe(404);
+    const refresh = await rawRequest({
+      address,
+      port,
+      path: '/dev/refresh',
+      method: 'POST',
+      host: `localhost:${port}`,
+    });
+    expect(refresh.status).toBe(404);
+    expect(refreshes).toBe(before);
+    // The rest of the API is what it is in AWS: reachable, behind its own checks.
+    const api = await rawRequest({ address, port, path: '/tiktok/connections', host: `localhost:${port}` });
+    expect(api.status).toBe(401);
   });
 });

@@ -505,7 +505,7 @@ describe('a reconnect that fails', () => {
     const logs = service.logs.slice(logsBefore);
     const checkFailed = logs
       .map((line) => JSON.parse(line))
-      .find((entry) => entry.event === 'grant_in_use_check_failed');
+      .find((entry) => entry.event === 'grant_holders_unknown');
     expect(checkFailed).toMatchObject({ level: 'error' });
     expect(logs.some((line) => line.includes('revoke_skipped_grant_in_use'))).toBe(false);
   });

@@ -37,6 +37,10 @@ export function deployedPolicies(variant: StackVariant = 'deployed'): StackPolic
     string,
     StackPolicies
   >;
+  const { synthesisError } = stackPolicies as { synthesisError?: string };
+  if (synthesisError) {
+    throw new Error(`the stack does not synthesize, so no function can be checked: ${synthesisError}`);
+  }
   const policies = stackPolicies[variant];
   if (!policies) throw new Error(`no stack variant ${variant} was synthesized (see STACK_VARIANTS)`);
   return policies;
