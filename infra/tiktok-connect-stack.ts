@@ -55,7 +55,7 @@ interface FunctionAccess {
   /** Item actions on the base table. */
   readonly items?: readonly ItemAction[];
   /** Query on the base table, or on one index only. */
-  readonly query?: 'table' | TableIndex | readonly TableIndex[];
+  readonly query?: 'table' | TableIndex | readonly ('table' | TableIndex)[];
   /**
    * On TokenKey, with the app's encryption context: GenerateDataKey to seal tokens, Decrypt to open them.
    * `true` is both.
@@ -141,23 +141,25 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     ...DISPLAY_READ_ACCESS,
   },
   // Reads the connection (Get), opens its access token to revoke it at TikTok (secret) unless another
-  // connection of the account holds the grant (ByOpenId, then Get), marks it disconnected (Update) and
-  // publishes `disconnected`. It seals nothing.
+  // connection of the account holds the grant (ByOpenId, then Get); an expired access token is refreshed
+  // first, and the new tokens sealed. Marks it disconnected (Update), deletes its analytics history (Query
+  // on the table, BatchWriteItem) and publishes `disconnected`.
   DisconnectFunction: {
     description: 'TikTok Connect: disconnect a TikTok account (revoke at TikTok, mark disconnected)',
-    items: ['GetItem', 'UpdateItem'],
-    query: OPEN_ID_INDEX.name,
-    tokenEnvelope: 'open',
+    items: ['GetItem', 'UpdateItem', 'BatchWriteItem'],
+    query: ['table', OPEN_ID_INDEX.name],
+    tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
   },
   // Checks TikTok's HMAC signature (the client secret is the key), claims the delivery against replays (Put;
   // Delete to release it on failure), finds every connection of the open_id (ByOpenId), marks them revoked
-  // (Update) and publishes `revoked`. TikTok has revoked the tokens already: none is opened.
+  // (Update), deletes their analytics history (Query on the table, BatchWriteItem) and publishes `revoked`.
+  // TikTok has revoked the tokens already: none is opened.
   TikTokWebhookFunction: {
     description: 'TikTok Connect: TikTok webhook (deauthorization)',
-    items: ['PutItem', 'DeleteItem', 'UpdateItem'],
-    query: OPEN_ID_INDEX.name,
+    items: ['PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem'],
+    query: ['table', OPEN_ID_INDEX.name],
     clientSecret: true,
     publishesEvents: true,
   },
@@ -532,8 +534,9 @@ export class TikTokConnectStack extends Stack {
     this.#functions.set(id, fn);
     const items = [...(access.items ?? []), ...(cachesDisplay ? (['PutItem'] as const) : [])];
     if (items.length) this.table.grantItemActions(fn, ...items);
-    if (access.query === 'table') this.table.grantQuery(fn);
-    else for (const index of [access.query ?? []].flat()) this.table.grantQuery(fn, index);
+    for (const target of [access.query ?? []].flat()) {
+      this.table.grantQuery(fn, target === 'table' ? undefined : target);
+    }
     if (access.tokenEnvelope) {
       this.tokenKey.grantEnvelopeEncryption(
         fn,
