@@ -24,6 +24,7 @@ import { ServiceFunction, type ServiceFunctionProps } from './service-function.j
 import { type RouteAccess, ServiceHttpApi } from './service-http-api.js';
 import { CALLBACK_PATH, resolveSettings, type ServiceSettings } from './service-settings.js';
 import { TokenKey } from './token-key.js';
+import { UploadBucket } from './upload-bucket.js';
 
 export interface TikTokConnectStackProps extends StackProps, ServiceSettings {
   /** Directory with `functions/` and `package-lock.json`. @default this repository */
@@ -54,6 +55,8 @@ interface FunctionAccess {
   readonly clientSecret?: boolean;
   /** events:PutEvents on ConnectionEventsBus only, and EVENT_BUS_NAME. */
   readonly publishesEvents?: boolean;
+  /** The upload bucket: `presign` signs PUT URLs (s3:PutObject) and reads; `read` only reads (s3:GetObject). */
+  readonly uploads?: 'presign' | 'read';
   /** sqs:SendMessage on RefreshQueue, and REFRESH_QUEUE_URL. */
   readonly queuesRefreshWork?: boolean;
   /** Reads TikTok's Display API: its rate budget and response cache settings (PutItem when the cache is on). */
@@ -171,6 +174,55 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     queuesRefreshWork: true,
     refreshesTokens: true,
   },
+  // Content posting (docs/publishing.md). creator_info is read with a fresh token (refreshed on demand as the
+  // display routes do); no post or upload item is touched.
+  CreatorInfoFunction: {
+    description: 'TikTok Connect: creator_info of a connected TikTok account (posting options)',
+    ...DISPLAY_READ_ACCESS,
+  },
+  // Reads the connection (Get), records the upload (Put) and signs a PUT URL for the bucket.
+  CreateUploadFunction: {
+    description: 'TikTok Connect: a presigned upload URL for a video',
+    items: ['GetItem', 'PutItem'],
+    uploads: 'presign',
+  },
+  // Reads connection and upload (Get), checks the file (HeadObject = GetObject), reads creator_info with a
+  // fresh token (as the display routes), stores the post (Put).
+  CreatePostFunction: {
+    description: 'TikTok Connect: schedule a post',
+    ...DISPLAY_READ_ACCESS,
+    items: ['GetItem', 'PutItem', 'UpdateItem'],
+    uploads: 'read',
+  },
+  // The caller's posts: Get the connection, Query the base table (pk = USER#<sub>, sk POST#…).
+  ListPostsFunction: {
+    description: 'TikTok Connect: list the posts of a connected TikTok account',
+    items: ['GetItem'],
+    query: 'table',
+  },
+  GetPostFunction: {
+    description: 'TikTok Connect: one post of a connected TikTok account',
+    items: ['GetItem'],
+  },
+  // scheduled → cancelled is one conditional Update.
+  CancelPostFunction: {
+    description: 'TikTok Connect: cancel a scheduled post',
+    items: ['GetItem', 'UpdateItem'],
+  },
+  // Every minute: reads what is due (DueForRefresh, POST# shards), claims by conditional Update, records init
+  // with the publish_id lookup (TransactWriteItems = Put + Update), refreshes tokens on demand (as the display
+  // routes), reads the file by ranged GETs, publishes tiktok.post.* events.
+  PublisherFunction: {
+    description: 'TikTok Connect: scheduled publisher (due posts, chunked uploads, status follow-up)',
+    timeout: Duration.minutes(10),
+    items: ['GetItem', 'PutItem', 'UpdateItem'],
+    query: DUE_INDEX.name,
+    tokenEnvelope: true,
+    clientSecret: true,
+    publishesEvents: true,
+    refreshesTokens: true,
+    uploads: 'read',
+  },
   // The refresher's work for the batches it receives; its event source lets it receive and delete messages.
   // No Query: the keys come in the message.
   RefreshWorkerFunction: {
@@ -260,6 +312,7 @@ export class TikTokConnectStack extends Stack {
     return this.serviceAlarms.alarms;
   }
   readonly dashboard: OperationsDashboard;
+  readonly uploadBucket: UploadBucket;
 
   readonly #functionDefaults: Pick<
     ServiceFunctionProps,
@@ -327,6 +380,11 @@ export class TikTokConnectStack extends Stack {
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(6 * REFRESH_WORKER_TIMEOUT.toSeconds()),
       deadLetterQueue: { queue: this.refreshDeadLetterQueue, maxReceiveCount: 3 },
+    });
+
+    // Videos the browser uploads with presigned PUTs, read by the publisher in ranged GETs.
+    this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
+      corsOrigins: settings.allowedReturnOrigins,
     });
 
     // The API comes before the functions: unless set, the redirect URI is the API's own address.
@@ -431,6 +489,19 @@ export class TikTokConnectStack extends Stack {
           deadLetterQueue: this.scheduledRunFailures,
         }),
       ],
+    });
+
+    // Publishing: a due index (DueForRefresh, POST# shards) read every minute, like the refresher's; see
+    // docs/publishing.md for why not one EventBridge Scheduler schedule per post.
+    const publisher = this.#addServiceFunction('PublisherFunction', {
+      entry: 'functions/publisher-scheduled.ts',
+      memorySize: 512,
+    });
+    publisher.lambda.configureAsyncInvoke({ retryAttempts: 0 });
+    new Rule(this, 'PublishSchedule', {
+      description: 'TikTok Connect: start due posts and follow their status',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(publisher.lambda, { maxEventAge: Duration.minutes(1) })],
     });
 
     const worker = this.#addServiceFunction('RefreshWorkerFunction', {
@@ -559,6 +630,7 @@ export class TikTokConnectStack extends Stack {
         'Store the TikTok client secret: aws secretsmanager put-secret-value --secret-id <this name>',
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'UploadBucketName', { value: this.uploadBucket.bucketName });
     new CfnOutput(this, 'EventBusName', {
       value: this.eventBus.eventBusName,
       description:
@@ -665,6 +737,7 @@ export class TikTokConnectStack extends Stack {
         ...(access.queuesRefreshWork ? { REFRESH_QUEUE_URL: this.refreshQueue.queueUrl } : {}),
         ...(access.refreshesTokens ? this.#refreshEnvironment : {}),
         ...(access.readsDisplayApi ? this.#displayEnvironment : {}),
+        ...(access.uploads ? { UPLOAD_BUCKET_NAME: this.uploadBucket.bucketName } : {}),
         ...options.environment,
       },
     });
@@ -679,6 +752,8 @@ export class TikTokConnectStack extends Stack {
     if (access.tokenEnvelope) this.tokenKey.grantEnvelopeEncryption(fn);
     if (access.clientSecret) this.clientSecret.grantReadValue(fn);
     if (access.publishesEvents) this.eventBus.grantPutEventsTo(fn);
+    if (access.uploads === 'presign') this.uploadBucket.grantPresignPut(fn);
+    if (access.uploads) this.uploadBucket.grantReadUploads(fn);
     if (access.queuesRefreshWork) {
       // SendMessageBatch is authorised as SendMessage; the URL comes from the environment (no GetQueueUrl),
       // and SQS-managed encryption needs no key grant.
