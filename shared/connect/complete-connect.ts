@@ -9,7 +9,7 @@ import { emitTikTokError } from '../tiktok/tiktok-error-metrics.js';
 import { CONNECT_METRIC_DIMENSIONS, emitConnectFailed } from './connect-metrics.js';
 import { RANDOM_TOKEN_PATTERN, randomToken } from './flow-secrets.js';
 import { releaseUnusedGrant } from './release-grant.js';
-import { returnUrlWithOutcome } from './return-url.js';
+import { recheckedReturnTo, returnUrlWithOutcome } from './return-url.js';
 
 export type CallbackQuery = {
   code?: string | undefined;
@@ -68,10 +68,21 @@ async function consumeFlowAndConnect(
       deps.now(),
     );
   } catch (error) {
-    if (error instanceof ConnectFlowError && error.returnTo) return failed(deps, error.returnTo, error, {});
+    if (error instanceof ConnectFlowError && error.returnTo) {
+      return failed(deps, recheckedReturnTo(error.returnTo, deps.config.returnUrls).url, error, {});
+    }
     throw error;
   }
   const log = { appUser: flow.appUser };
+  const returnTo = recheckedReturnTo(flow.returnTo, deps.config.returnUrls);
+  if (!returnTo.allowed) {
+    return failed(
+      deps,
+      returnTo.url,
+      new ConnectFlowError('return_to_not_allowed', 'The return URL is no longer on an allowed origin'),
+      log,
+    );
+  }
 
   if (query.error) {
     const reason = safeReason(query.error);
@@ -102,8 +113,12 @@ async function consumeFlowAndConnect(
   }
   const connectLog = { ...log, openId: tokens.openId, tiktokLogId: tokens.logId };
 
-  // The token answer's `scope` is authoritative; the callback's `scopes` only fills in if TikTok left it out.
-  const granted = tokens.scopes.length > 0 ? tokens.scopes : parseScopeList(query.scopes);
+  // The token answer's `scope` is authoritative: the callback's `scopes` came through the browser. Only if TikTok
+  // left `scope` out does it count, and then only for scopes this attempt asked for (it can narrow, never widen).
+  const granted =
+    tokens.scopes.length > 0
+      ? tokens.scopes
+      : parseScopeList(query.scopes).filter((scope) => flow.requestedScopes.includes(scope));
   try {
     if (!granted.includes('user.info.basic')) {
       throw new ConnectFlowError(

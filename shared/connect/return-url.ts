@@ -30,6 +30,22 @@ export function resolveReturnTo(
 }
 
 /**
+ * A stored return URL, checked again when the browser comes back: the allow-list may have changed since the
+ * start, and a failure answered before the attempt could be opened has only the stored (unverified) value.
+ * Anything no longer allowed becomes the configured default.
+ */
+export function recheckedReturnTo(
+  stored: string,
+  policy: { allowedOrigins: readonly string[]; defaultUrl: string },
+): { url: string; allowed: boolean } {
+  try {
+    return { url: resolveReturnTo(stored === '' ? policy.defaultUrl : stored, policy), allowed: true };
+  } catch {
+    return { url: policy.defaultUrl, allowed: false };
+  }
+}
+
+/**
  * The return URL with the outcome added: `tiktok=pending&confirmation=<code>` (the signed-in user's frontend
  * confirms it), or `tiktok=error&reason=<code>`.
  */

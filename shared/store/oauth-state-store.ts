@@ -50,6 +50,18 @@ export type ConsumedLaunch = { stateHash: string; sealedAuthorizeUrl: Uint8Array
 const stateKey = (stateHash: string) => ({ pk: `STATE#${stateHash}`, sk: 'STATE' });
 const launchKey = (ticketHash: string) => ({ pk: `LAUNCH#${ticketHash}`, sk: 'LAUNCH' });
 const keyItem = (key: { pk: string; sk: string }): Item => ({ pk: str(key.pk), sk: str(key.sk) });
+/**
+ * The attempt's plain fields, bound into the AAD of its sealed verifier: a table write that re-points an attempt
+ * (another app user, another return URL, redirect URI or scopes) makes the verifier fail to open, so the
+ * callback stops before the code exchange.
+ */
+const sealContext = (flow: Pick<OAuthFlow, 'appUser' | 'returnTo' | 'redirectUri' | 'requestedScopes'>) => [
+  'oauth_state',
+  flow.appUser,
+  flow.returnTo,
+  flow.redirectUri,
+  flow.requestedScopes.join(','),
+];
 /** DynamoDB TTL deletes within about 48 h; the `expiresAt` condition is what enforces the 10 minutes. */
 const ttlOf = (expiresAtMs: number) => Math.ceil(expiresAtMs / 1000) + 3600;
 
@@ -67,7 +79,11 @@ export class OAuthStateStore {
   /** Stores the flow (and its launch ticket, in the same transaction: both or neither). */
   async saveFlow(flow: OAuthFlow, ticket?: LaunchTicket): Promise<void> {
     const key = stateKey(flow.stateHash);
-    const { keyRef, sealed } = await this.#cipher.seal(key, { codeVerifier: flow.codeVerifier });
+    const { keyRef, sealed } = await this.#cipher.seal(
+      key,
+      { codeVerifier: flow.codeVerifier },
+      sealContext(flow),
+    );
     const stateItem: Item = {
       ...keyItem(key),
       kind: str('oauth_state'),
@@ -207,18 +223,32 @@ export class OAuthStateStore {
   /** The flow's non-secret facts (where to send the user back) for a failure that happened after lookup. */
   async #flowFrom(stateHash: string, item: Item): Promise<OAuthFlow> {
     const key = stateKey(stateHash);
-    return {
-      stateHash,
+    const facts = {
       appUser: requireStr(item, 'appUser'),
-      codeVerifier: await this.#cipher.open(
+      redirectUri: requireStr(item, 'redirectUri'),
+      returnTo: requireStr(item, 'returnTo'),
+      requestedScopes: readStrList(item, 'requestedScopes'),
+    };
+    let codeVerifier: Redacted;
+    try {
+      codeVerifier = await this.#cipher.open(
         key,
         readKeyRef(item),
         'codeVerifier',
         requireBin(item, 'codeVerifier'),
-      ),
-      redirectUri: requireStr(item, 'redirectUri'),
-      returnTo: requireStr(item, 'returnTo'),
-      requestedScopes: readStrList(item, 'requestedScopes'),
+        sealContext(facts),
+      );
+    } catch (error) {
+      // Re-pointed by a table write (or the verifier swapped): trust none of it, not even where to go back.
+      throw new ConnectFlowError('state_invalid', 'This connect attempt failed its integrity check', {
+        cause: error,
+        logFields: { integrity: 'failed' },
+      });
+    }
+    return {
+      stateHash,
+      ...facts,
+      codeVerifier,
       nonceHash: readStr(item, 'nonceHash'),
       createdAt: requireNum(item, 'createdAt'),
       expiresAt: requireNum(item, 'expiresAt'),

@@ -97,6 +97,8 @@ export class TikTokOAuthClient {
       body: body.toString(),
       timeoutMs: this.#options.timeoutMs,
       fetch: this.#options.fetch,
+      // Every call here carries the client secret, and a code, verifier or token: never resend it elsewhere.
+      redirect: 'error',
     });
   }
 }

@@ -18,6 +18,11 @@ export type TikTokRequest = {
   body?: string;
   timeoutMs: number;
   fetch?: FetchLike;
+  /**
+   * `error` for calls that carry the client secret, a code, a refresh token or a verifier: a 307/308 would
+   * resend the same body to wherever it points. Default: follow (the Display API's GETs and JSON POSTs).
+   */
+  redirect?: 'error' | 'follow';
 };
 
 /**
@@ -35,6 +40,7 @@ export async function sendTikTokRequest(request: TikTokRequest): Promise<TikTokH
       headers: request.headers,
       body: request.body,
       signal,
+      redirect: request.redirect ?? 'follow',
     });
     text = await response.text();
   } catch (error) {
@@ -43,6 +49,15 @@ export async function sendTikTokRequest(request: TikTokRequest): Promise<TikTokH
         status: 504,
         retryable: true,
       });
+    }
+    if (request.redirect === 'error' && isRedirectRefusal(error)) {
+      throw new TikTokError(
+        'tiktok_bad_response',
+        'TikTok answered with a redirect, which was not followed',
+        {
+          retryable: false,
+        },
+      );
     }
     throw new TikTokError('tiktok_unavailable', 'TikTok could not be reached', {
       retryable: true,
@@ -57,6 +72,12 @@ export async function sendTikTokRequest(request: TikTokRequest): Promise<TikTokH
     logId: bodyLogId ?? response.headers.get('x-tt-logid') ?? undefined,
     retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after')),
   };
+}
+
+/** undici's refusal of a redirect under `redirect: 'error'` (a TypeError whose cause names the redirect). */
+function isRedirectRefusal(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { message?: unknown } | undefined) : undefined;
+  return typeof cause?.message === 'string' && /redirect/i.test(cause.message);
 }
 
 function parseJson(text: string): unknown {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -108,6 +109,8 @@ describe.skipIf(!available)('the connect page in Chromium', () => {
     await page.click('#connect-button');
     const openId = await consent(page, options);
     await page.waitForURL(/\/platforms\/connect/);
+    // The page confirms the pending result (or shows the error) before it says anything.
+    await poll(() => page.isVisible('#outcome')).toBe(true);
     return openId;
   }
 
@@ -432,6 +435,82 @@ describe.skipIf(!available)('the connect page in Chromium', () => {
     );
     expect(refused).toBe('TypeError');
     await page.close();
+  });
+
+  describe('account-linking CSRF: someone else’s launch link', () => {
+    let redirector: Server;
+    let redirectorUrl: string;
+    /** Where the redirector sends the next browser that asks (the attacker’s own link shortener). */
+    let redirectTarget = '';
+
+    beforeAll(async () => {
+      redirector = createServer((_request, response) => {
+        response.writeHead(302, { location: redirectTarget });
+        response.end();
+      });
+      await new Promise<void>((done) => redirector.listen(0, '127.0.0.1', done));
+      redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/r/tiktok`;
+    });
+    afterAll(async () => {
+      await new Promise((done) => redirector?.close(done));
+    });
+
+    const tokenOf = async (sub: string) =>
+      ((await (await fetch(`${stack.url}/dev/token?sub=${sub}`)).json()) as { token: string }).token;
+    const connectionsOf = async (sub: string) => {
+      const answer = await fetch(`${stack.url}/tiktok/connections`, {
+        headers: { authorization: `Bearer ${await tokenOf(sub)}` },
+      });
+      return ((await answer.json()) as { connections: unknown[] }).connections;
+    };
+
+    it.each([
+      ['a link in a post on the platform', false],
+      ['the same post linking through the attacker’s redirector', true],
+    ])('attaches nothing when the victim follows %s and approves on TikTok', async (_how, viaRedirector) => {
+      const attacker = `e2e-mallory-${viaRedirector ? 'r' : 'p'}`;
+      const victim = `e2e-valerie-${viaRedirector ? 'r' : 'p'}`;
+      // Account 1: the disconnect case above left no stored connection holding its grant.
+      const account = stack.emulator?.users[1];
+      if (!account) throw new Error('the emulator has no second account');
+      // The attacker starts a connect for himself and plants the launch link.
+      const started = await fetch(`${stack.url}/auth/tiktok/start`, {
+        headers: {
+          authorization: `Bearer ${await tokenOf(attacker)}`,
+          accept: 'application/json',
+        },
+      });
+      const { authorizeUrl: launchLink } = (await started.json()) as { authorizeUrl: string };
+      redirectTarget = launchLink;
+      const planted = viaRedirector ? redirectorUrl : launchLink;
+
+      // The victim, signed in on the platform, reads the attacker's post (a page of the allowed origin).
+      const page = await signedInPage(victim);
+      const postUrl = `${stack.url}/platforms/posts/${attacker}`;
+      await page.route(postUrl, (route) =>
+        route.fulfill({
+          contentType: 'text/html',
+          body: `<!doctype html><p>Check out my new feature!</p><a id="planted" href="${planted}">Try it</a>`,
+        }),
+      );
+      await page.goto(postUrl);
+      await page.click('#planted');
+      // The Referer was the platform's page: the launch went through to TikTok's normal consent page.
+      await page.waitForURL(/\/v2\/auth\/authorize\//);
+      await page.check(`input[name=user][value="${account.openId}"]`);
+      const revokesBefore = stack.emulator?.calls.count('revoke') ?? 0;
+      await page.click('#tiktok-authorize');
+      await page.waitForURL(/\/platforms\/connect/);
+
+      // Back on the platform, her page confirms with her own token: refused, nothing connected.
+      await expect.poll(() => page.textContent('#outcome')).toContain('started by someone else');
+      expect(page.url()).toBe(`${stack.url}/platforms/connect`);
+      expect(await connectionsOf(attacker)).toEqual([]);
+      expect(await connectionsOf(victim)).toEqual([]);
+      // The grant she gave was revoked at TikTok rather than left live for nobody.
+      expect(stack.emulator?.calls.count('revoke')).toBe(revokesBefore + 1);
+      await page.close();
+    });
   });
 });
 
