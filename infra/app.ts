@@ -65,6 +65,8 @@ new TikTokConnectStack(app, stackName, {
   terminalFailureAlarmThreshold: context.number('terminalFailureAlarmThreshold'),
   alarmEmail: context.string('alarmEmail'),
   corsAllowHeaders: context.list('corsAllowHeaders'),
+  publicRouteRateLimit: context.number('publicRouteRateLimit'),
+  publicRouteBurstLimit: context.number('publicRouteBurstLimit'),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -55,6 +55,10 @@ export interface ServiceSettings {
   readonly alarmEmail?: string;
   /** Request headers the frontend may send cross-origin. @default authorization, content-type, traceparent, sentry-trace */
   readonly corsAllowHeaders?: readonly string[];
+  /** Requests a second (all clients together) on each public and connect-flow route. @default 10 */
+  readonly publicRouteRateLimit?: number;
+  /** Burst on each public and connect-flow route. @default 20 */
+  readonly publicRouteBurstLimit?: number;
 }
 
 export interface ResolvedSettings {
@@ -77,6 +81,7 @@ export interface ResolvedSettings {
   };
   readonly alarms: { readonly terminalFailureThreshold: number; readonly email: string | undefined };
   readonly corsAllowHeaders: readonly string[];
+  readonly publicRouteThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Settings left at a placeholder: synth works, a deployment would not. */
   readonly missing: readonly (keyof ServiceSettings)[];
 }
@@ -184,6 +189,10 @@ export function resolveSettings(settings: ServiceSettings): ResolvedSettings {
     corsAllowHeaders: (settings.corsAllowHeaders ?? DEFAULT_CORS_ALLOW_HEADERS).map((name) =>
       headerName('corsAllowHeaders', name),
     ),
+    publicRouteThrottle: {
+      rateLimit: integer('publicRouteRateLimit', settings.publicRouteRateLimit, 10, { min: 1 }),
+      burstLimit: integer('publicRouteBurstLimit', settings.publicRouteBurstLimit, 20, { min: 1 }),
+    },
     missing,
   };
 }

@@ -17,6 +17,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { isPerIpLimited } from '../shared/http/ip-rate-limit.js';
 import { ROUTES, type RouteSpec } from '../shared/http/route-table.js';
 import { DUE_INDEX, OPEN_ID_INDEX } from '../shared/store/table-schema.js';
 import { AlarmTopic } from './alarm-topic.js';
@@ -315,6 +316,10 @@ export class TikTokConnectStack extends Stack {
       const fn = this.#addServiceFunction(route.functionName, { entry: route.entry });
       this.api.addRoute(HttpMethod[route.method], route.path, fn.lambda, access);
     }
+    this.api.throttleRoutes(
+      ROUTES.filter(isPerIpLimited).map((route) => `${route.method} ${route.path}`),
+      settings.publicRouteThrottle,
+    );
 
     // Refresh: every few minutes the refresher reads what is due from the sparse due index, refreshes up to
     // refreshMaxInline connections itself and queues the rest for the workers.

@@ -9,6 +9,8 @@ import type {
 } from 'aws-lambda';
 import { loadConfig } from '../shared/config.js';
 import { corsPreflightHeaders, corsResponseHeaders } from '../shared/http/cors.js';
+import { isPerIpLimited, PerIpRateLimiter } from '../shared/http/ip-rate-limit.js';
+import { problem } from '../shared/http/responses.js';
 import { matchRoute, ROUTES } from '../shared/http/route-table.js';
 import { lambdaContext, toApiEvent, writeApiResult } from './http-adapter.js';
 import type { LocalJwtIssuer } from './local-authorizer.js';
@@ -48,6 +50,8 @@ export function localRequestListener(options: {
   corsOrigins?: readonly string[];
   /** Request headers allowed cross-origin; default CORS_ALLOWED_HEADERS. */
   corsHeaders?: readonly string[];
+  /** Per client IP and route, on the public and connect-flow routes; default PUBLIC_ROUTE_RATE_LIMIT_PER_MINUTE. */
+  publicRouteRateLimitPerMinute?: number;
 }): (request: IncomingMessage, response: ServerResponse) => void {
   let corsOrigins = options.corsOrigins;
   // Read on first use: the local stack puts the handlers' environment in place before requests arrive.
@@ -59,6 +63,13 @@ export function localRequestListener(options: {
   const allowedHeaders = () => {
     corsHeaders ??= loadConfig().cors.allowedHeaders;
     return corsHeaders;
+  };
+  let ipLimiter: PerIpRateLimiter | undefined;
+  const perIpLimiter = () => {
+    ipLimiter ??= new PerIpRateLimiter(
+      options.publicRouteRateLimitPerMinute ?? loadConfig().publicRouteRateLimitPerMinute,
+    );
+    return ipLimiter;
   };
   const handlers = new Map<string, Promise<LambdaHandler>>();
   const loadHandler = (entry: string) => {
@@ -116,6 +127,19 @@ export function localRequestListener(options: {
 
     const match = matchRoute(ROUTES, method, url.pathname);
     if (!match) return writeJson(response, 404, { message: 'Not Found' });
+    if (isPerIpLimited(match.route)) {
+      const peer = request.socket.remoteAddress ?? 'unknown';
+      const decision = perIpLimiter().take(`${peer} ${match.route.method} ${match.route.path}`, Date.now());
+      if (!decision.granted) {
+        const refusal = problem({
+          status: 429,
+          code: 'too_many_requests',
+          detail: 'Too many requests from this address to this route; try again shortly',
+        });
+        refusal.headers['retry-after'] = String(decision.retryAfterSeconds);
+        return writeApiResult(response, refusal);
+      }
+    }
     let claims: Record<string, unknown> | undefined;
     if (match.route.auth === 'jwt') {
       claims = await options.issuer.verify(request.headers.authorization);

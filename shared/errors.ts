@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'rate_budget_exhausted'
+  | 'too_many_requests'
   // TikTok
   | 'tiktok_invalid_grant'
   | 'tiktok_invalid_client'

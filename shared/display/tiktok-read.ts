@@ -63,7 +63,7 @@ export async function readFromTikTok<T>(
         const { value, logId } = stored;
         return { value, logId, fetchedAt: hit.storedAt, cached: true, grantedScopes: record.scopes };
       }
-      const { value, logId, attempts } = await callWithRetries(deps, read.endpoint, () =>
+      const { value, logId, attempts } = await callWithRetries(deps, key, read.endpoint, () =>
         read.call(accessToken, record),
       );
       const fetchedAt = deps.now();
@@ -105,12 +105,13 @@ function requireScopes(record: ConnectionRecord, scopes: string[]): void {
 /** Runs one TikTok call, spending the rate budget on every attempt, retrying transient failures twice. */
 async function callWithRetries<T>(
   deps: ServiceDeps,
+  key: ConnectionKey,
   endpoint: DisplayEndpoint,
   call: () => Promise<{ value: T; logId: string | undefined }>,
 ): Promise<{ value: T; logId: string | undefined; attempts: number }> {
   const deadline = deps.now() + READ_DEADLINE_MS;
   for (let attempt = 1; ; attempt++) {
-    await spendRateBudget(deps, endpoint);
+    await spendRateBudget(deps, key.appUser, endpoint);
     try {
       return { ...(await call()), attempts: attempt };
     } catch (error) {
@@ -137,21 +138,48 @@ function isTransient(error: unknown): error is TikTokError {
   return error instanceof TikTokError && error.retryable && error.code !== 'tiktok_rate_limited';
 }
 
-async function spendRateBudget(deps: ServiceDeps, endpoint: DisplayEndpoint): Promise<void> {
-  const limit = deps.config.tiktok.rateLimitPerMinute;
-  const decision = await deps.rateBudget.spend(`tiktok_${endpoint}`, limit, deps.now());
+/**
+ * Two budgets per attempt: the user's share first (one user cannot starve the others), then the app's, which
+ * mirrors TikTok's per-app limit. Either refusal is our 429 with Retry-After, naming which budget is spent.
+ */
+async function spendRateBudget(deps: ServiceDeps, appUser: string, endpoint: DisplayEndpoint): Promise<void> {
+  const { rateLimitPerMinute, userRateLimitPerMinute } = deps.config.tiktok;
+  const now = deps.now();
+  const userDecision = await deps.rateBudget.spend(
+    `tiktok_${endpoint}#user#${appUser}`,
+    userRateLimitPerMinute,
+    now,
+  );
+  if (!userDecision.granted) {
+    deps.logger.warn('user’s share of the TikTok rate budget spent', {
+      event: 'rate_budget_exhausted',
+      budget: 'user',
+      appUser,
+      endpoint,
+      limit: userRateLimitPerMinute,
+      retryAfterSeconds: userDecision.retryAfterSeconds,
+    });
+    throw new AppError(
+      'rate_budget_exhausted',
+      429,
+      `This user's share of ${userRateLimitPerMinute} TikTok ${endpoint} requests a minute is spent; try again shortly`,
+      { retryAfterSeconds: userDecision.retryAfterSeconds, problemFields: { budget: 'user' } },
+    );
+  }
+  const decision = await deps.rateBudget.spend(`tiktok_${endpoint}`, rateLimitPerMinute, now);
   if (decision.granted) return;
   deps.logger.warn('app-wide TikTok rate budget spent', {
     event: 'rate_budget_exhausted',
+    budget: 'app',
     endpoint,
-    limit,
+    limit: rateLimitPerMinute,
     retryAfterSeconds: decision.retryAfterSeconds,
   });
   throw new AppError(
     'rate_budget_exhausted',
     429,
-    `The app's budget of ${limit} TikTok ${endpoint} requests a minute is spent; try again shortly`,
-    { retryAfterSeconds: decision.retryAfterSeconds },
+    `The app's budget of ${rateLimitPerMinute} TikTok ${endpoint} requests a minute is spent; try again shortly`,
+    { retryAfterSeconds: decision.retryAfterSeconds, problemFields: { budget: 'app' } },
   );
 }
 
