@@ -10,7 +10,7 @@ import type {
 import { loadConfig } from '../shared/config.js';
 import { corsPreflightHeaders, corsResponseHeaders } from '../shared/http/cors.js';
 import { isPerIpLimited, PerIpRateLimiter } from '../shared/http/ip-rate-limit.js';
-import { problem } from '../shared/http/responses.js';
+import { problem, SECURITY_HEADERS } from '../shared/http/responses.js';
 import { matchRoute, ROUTES } from '../shared/http/route-table.js';
 import { lambdaContext, toApiEvent, writeApiResult } from './http-adapter.js';
 import type { LocalJwtIssuer } from './local-authorizer.js';
@@ -163,18 +163,23 @@ async function serveFile(response: ServerResponse, path: string): Promise<void> 
     'content-type': STATIC_TYPES[extname(path)] ?? 'application/octet-stream',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    // Never framed (clickjacking): CSP frame-ancestors for current browsers, X-Frame-Options for older ones.
+    'x-frame-options': 'DENY',
     'content-security-policy':
       "default-src 'self'; img-src 'self' data: http: https:; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
+    // The launch checks the Referer's origin: the page sends its origin, never its path or query.
+    'referrer-policy': 'strict-origin',
   });
   response.end(body);
 }
 
 function redirectTo(response: ServerResponse, location: string): void {
-  response.writeHead(302, { location });
+  response.writeHead(302, { ...SECURITY_HEADERS, location });
   response.end();
 }
 
+/** The local server's own answers (the authorizer's 401, 404, /dev) carry the handlers' security headers too. */
 function writeJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+  response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 }
