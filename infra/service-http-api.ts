@@ -18,6 +18,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 
 export interface ServiceHttpApiProps {
@@ -32,6 +34,8 @@ export interface ServiceHttpApiProps {
   readonly logRetention: RetentionDays;
   /** Requests per second over the whole stage. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** The custom domain's public Route 53 zone: the API creates its alias records there. @default DNS is yours */
+  readonly hostedZone?: { readonly zoneId: string; readonly zoneName: string } | undefined;
 }
 
 /** Who may call a route: a bearer JWT from the identity provider, or anyone, for the reason given. */
@@ -50,6 +54,8 @@ export class ServiceHttpApi extends Construct {
   readonly url: string;
   /** DNS target for the custom domain (CNAME or alias), if there is one. */
   readonly domainTarget: string | undefined;
+  /** The hosted zone id of `domainTarget`, for an alias record. */
+  readonly domainHostedZoneId: string | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceHttpApiProps) {
     super(scope, id);
@@ -93,9 +99,23 @@ export class ServiceHttpApi extends Construct {
       new ApiMapping(this, 'ApiMapping', { api: this.api, domainName: domain, stage: this.stage });
       this.url = `https://${props.customDomain.domainName}`;
       this.domainTarget = domain.regionalDomainName;
+      this.domainHostedZoneId = domain.regionalHostedZoneId;
+      if (props.hostedZone) {
+        const zone = HostedZone.fromHostedZoneAttributes(this, 'HostedZone', {
+          hostedZoneId: props.hostedZone.zoneId,
+          zoneName: props.hostedZone.zoneName,
+        });
+        const target = RecordTarget.fromAlias(
+          new ApiGatewayv2DomainProperties(domain.regionalDomainName, domain.regionalHostedZoneId),
+        );
+        const recordName = props.customDomain.domainName;
+        new ARecord(this, 'AliasRecord', { zone, recordName, target });
+        new AaaaRecord(this, 'AliasRecordIpv6', { zone, recordName, target });
+      }
     } else {
       this.url = this.api.apiEndpoint;
       this.domainTarget = undefined;
+      this.domainHostedZoneId = undefined;
     }
   }
 

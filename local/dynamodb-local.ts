@@ -56,8 +56,9 @@ export async function startDynamoDbLocal(
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  // Generous: the launcher is compiled at start (Java source-file mode), slow on a busy machine.
-  const deadline = Date.now() + 90_000;
+  // Generous: the launcher is compiled at start (Java source-file mode), slow on a busy machine (a CI runner
+  // sharing its cores): wait up to 2 minutes.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (exited !== null) throw new Error(`DynamoDB Local exited (${exited}):\n${output}`);
     try {
@@ -66,7 +67,7 @@ export async function startDynamoDbLocal(
     } catch {
       if (Date.now() > deadline) {
         child.kill();
-        throw new Error(`DynamoDB Local did not start within 90 s:\n${output}`);
+        throw new Error(`DynamoDB Local did not start within 2 minutes:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 150));
     }

@@ -24,11 +24,24 @@ export type ErrorCode =
   | 'access_denied'
   | 'authorization_failed'
   | 'scope_missing'
+  // the confirm step (POST /auth/tiktok/confirm)
+  | 'confirmation_invalid'
+  | 'confirmation_expired'
+  | 'connect_user_mismatch'
   // the frontend API
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'rate_budget_exhausted'
   | 'too_many_requests'
+  // content posting
+  | 'post_not_found'
+  | 'post_not_cancellable'
+  | 'upload_not_found'
+  | 'upload_incomplete'
+  | 'privacy_level_not_allowed'
+  | 'publish_at_invalid'
+  | 'posting_not_allowed'
+  | 'upload_storage_unavailable'
   // TikTok
   | 'tiktok_invalid_grant'
   | 'tiktok_invalid_client'

@@ -27,8 +27,16 @@ export type TikTokRead<T> = {
   scopes: (record: ConnectionRecord) => string[];
   /** Names the request among this connection's cacheable answers; undefined = never cached. */
   cacheEntry?: string;
+  /**
+   * The share of the endpoint's app-wide budget this read may take (background snapshots: 0.5 by default, so the
+   * frontend always keeps the rest); undefined = all of it.
+   */
+  budgetShare?: number | undefined;
   call: (accessToken: Redacted, record: ConnectionRecord) => Promise<{ value: T; logId: string | undefined }>;
 };
+
+/** Reads made in the background (analytics snapshots): a share of the budget, never the frontend's cache. */
+export type BackgroundReadOptions = { budgetShare?: number | undefined };
 
 export type TikTokReadResult<T> = {
   value: T;
@@ -63,7 +71,7 @@ export async function readFromTikTok<T>(
         const { value, logId } = stored;
         return { value, logId, fetchedAt: hit.storedAt, cached: true, grantedScopes: record.scopes };
       }
-      const { value, logId, attempts } = await callWithRetries(deps, key, read.endpoint, () =>
+      const { value, logId, attempts } = await callWithRetries(deps, key, read, () =>
         read.call(accessToken, record),
       );
       const fetchedAt = deps.now();
@@ -106,12 +114,13 @@ function requireScopes(record: ConnectionRecord, scopes: string[]): void {
 async function callWithRetries<T>(
   deps: ServiceDeps,
   key: ConnectionKey,
-  endpoint: DisplayEndpoint,
+  read: Pick<TikTokRead<T>, 'endpoint' | 'budgetShare'>,
   call: () => Promise<{ value: T; logId: string | undefined }>,
 ): Promise<{ value: T; logId: string | undefined; attempts: number }> {
+  const { endpoint } = read;
   const deadline = deps.now() + READ_DEADLINE_MS;
   for (let attempt = 1; ; attempt++) {
-    await spendRateBudget(deps, key.appUser, endpoint);
+    await spendRateBudget(deps, key.appUser, endpoint, read.budgetShare);
     try {
       return { ...(await call()), attempts: attempt };
     } catch (error) {
@@ -139,46 +148,56 @@ function isTransient(error: unknown): error is TikTokError {
 }
 
 /**
- * Two budgets per attempt: the user's share first (one user cannot starve the others), then the app's, which
- * mirrors TikTok's per-app limit. Either refusal is our 429 with Retry-After, naming which budget is spent.
+ * Two budgets per attempt for a signed-in user's read: the user's share first (one user cannot starve the
+ * others), then the app's, which mirrors TikTok's per-app limit. Background reads (a `share` given) spend only a
+ * share of the app's budget. Either refusal is our 429 with Retry-After, naming which budget is spent.
  */
-async function spendRateBudget(deps: ServiceDeps, appUser: string, endpoint: DisplayEndpoint): Promise<void> {
+async function spendRateBudget(
+  deps: ServiceDeps,
+  appUser: string,
+  endpoint: DisplayEndpoint,
+  share: number | undefined,
+): Promise<void> {
   const { rateLimitPerMinute, userRateLimitPerMinute } = deps.config.tiktok;
   const now = deps.now();
-  const userDecision = await deps.rateBudget.spend(
-    `tiktok_${endpoint}#user#${appUser}`,
-    userRateLimitPerMinute,
-    now,
-  );
-  if (!userDecision.granted) {
-    deps.logger.warn('user’s share of the TikTok rate budget spent', {
-      event: 'rate_budget_exhausted',
-      budget: 'user',
-      appUser,
-      endpoint,
-      limit: userRateLimitPerMinute,
-      retryAfterSeconds: userDecision.retryAfterSeconds,
-    });
-    throw new AppError(
-      'rate_budget_exhausted',
-      429,
-      `This user's share of ${userRateLimitPerMinute} TikTok ${endpoint} requests a minute is spent; try again shortly`,
-      { retryAfterSeconds: userDecision.retryAfterSeconds, problemFields: { budget: 'user' } },
+  if (share === undefined) {
+    const userDecision = await deps.rateBudget.spend(
+      `tiktok_${endpoint}#user#${appUser}`,
+      userRateLimitPerMinute,
+      now,
     );
+    if (!userDecision.granted) {
+      deps.logger.warn('user’s share of the TikTok rate budget spent', {
+        event: 'rate_budget_exhausted',
+        budget: 'user',
+        appUser,
+        endpoint,
+        limit: userRateLimitPerMinute,
+        retryAfterSeconds: userDecision.retryAfterSeconds,
+      });
+      throw new AppError(
+        'rate_budget_exhausted',
+        429,
+        `This user's share of ${userRateLimitPerMinute} TikTok ${endpoint} requests a minute is spent; try again shortly`,
+        { retryAfterSeconds: userDecision.retryAfterSeconds, problemFields: { budget: 'user' } },
+      );
+    }
   }
-  const decision = await deps.rateBudget.spend(`tiktok_${endpoint}`, rateLimitPerMinute, now);
+  // One counter per endpoint for every reader: a share only lowers where this reader stops counting.
+  const limit = Math.max(1, Math.floor(rateLimitPerMinute * (share ?? 1)));
+  const decision = await deps.rateBudget.spend(`tiktok_${endpoint}`, limit, now);
   if (decision.granted) return;
   deps.logger.warn('app-wide TikTok rate budget spent', {
     event: 'rate_budget_exhausted',
     budget: 'app',
     endpoint,
-    limit: rateLimitPerMinute,
+    limit,
     retryAfterSeconds: decision.retryAfterSeconds,
   });
   throw new AppError(
     'rate_budget_exhausted',
     429,
-    `The app's budget of ${rateLimitPerMinute} TikTok ${endpoint} requests a minute is spent; try again shortly`,
+    `The app's budget of ${limit} TikTok ${endpoint} requests a minute is spent; try again shortly`,
     { retryAfterSeconds: decision.retryAfterSeconds, problemFields: { budget: 'app' } },
   );
 }

@@ -8,6 +8,7 @@ import * as v from 'valibot';
 
 // The schemas the display handlers run live in their own module, so a Lambda bundles only those.
 export {
+  ConfirmBodySchema,
   ConnectionPathSchema,
   DEFAULT_VIDEO_PAGE_SIZE,
   VideoListQuerySchema,
@@ -193,6 +194,11 @@ export const StartJsonResponseSchema = v.object({
     v.description('Navigate the browser here (a one-time launch link that sets the flow cookie).'),
   ),
   expiresIn: v.pipe(count, v.description('Seconds the link stays valid.')),
+});
+
+export const ConfirmResponseSchema = v.object({
+  status: v.literal('connected'),
+  openId: v.pipe(v.string(), v.description('The connected TikTok account’s open_id.')),
 });
 
 export const WebhookResponseSchema = v.object({

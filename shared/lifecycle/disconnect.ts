@@ -1,3 +1,4 @@
+import { deleteAnalyticsHistory } from '../analytics/history-lifecycle.js';
 import type { ServiceDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { Redacted } from '../redacted.js';
@@ -52,6 +53,7 @@ export async function disconnectConnection(deps: ServiceDeps, key: ConnectionKey
     now: deps.now(),
   });
   if (!before) throw new AppError('connection_not_found', 404, 'No such TikTok connection');
+  await deleteAnalyticsHistory(deps, key, 'user_disconnected');
   log.info('connection disconnected', {
     event: 'connection_disconnected',
     revokedAtTikTok: revoked,

@@ -98,7 +98,25 @@ describe('npm start: the local stack', () => {
 
     const done = await b.fetch(callbackUrl);
     expect(done.status).toBe(302);
-    expect(done.headers.get('location')).toBe(`${stack.url}/platforms/connect?tiktok=connected`);
+    const back = new URL(done.headers.get('location') as string);
+    expect(`${back.origin}${back.pathname}`).toBe(`${stack.url}/platforms/connect`);
+    expect(back.searchParams.get('tiktok')).toBe('pending');
+    const before = await b.fetch(`${stack.url}/tiktok/connections`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect((await before.json()).connections).toHaveLength(0);
+
+    // The page's own script confirms with the signed-in user's token.
+    const confirmed = await b.fetch(`${stack.url}/auth/tiktok/confirm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ confirmation: back.searchParams.get('confirmation') }),
+    });
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.json()).toEqual({
+      status: 'connected',
+      openId: stack.emulator?.users[0]?.openId,
+    });
 
     const listed = await b.fetch(`${stack.url}/tiktok/connections`, {
       headers: { authorization: `Bearer ${token}` },
