@@ -430,6 +430,11 @@ export interface components {
             missingScopes?: string[];
             /** @description Start the connect flow again here, forcing the consent screen. */
             reconnectUrl?: string;
+            /**
+             * @description `rate_budget_exhausted` only: `user` when this user spent their share of the endpoint’s budget, `app` when the whole app’s is spent.
+             * @enum {string}
+             */
+            budget?: "user" | "app";
         };
         GatewayMessage: {
             message: string;

@@ -56,6 +56,8 @@ const SettingsFileSchema = v.strictObject({
   hostedZoneId: v.optional(text),
   hostedZoneName: v.optional(text),
   corsAllowHeaders: v.optional(texts),
+  publicRouteRateLimit: v.optional(wholeNumber),
+  publicRouteBurstLimit: v.optional(wholeNumber),
 });
 
 /** Every key the schema reads is a setting the stack knows, and every setting has a key (compile-time). */

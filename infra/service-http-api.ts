@@ -2,6 +2,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   ApiMapping,
+  type CfnStage,
   type CorsHttpMethod,
   DomainName,
   HttpApi,
@@ -116,6 +117,24 @@ export class ServiceHttpApi extends Construct {
       this.domainTarget = undefined;
       this.domainHostedZoneId = undefined;
     }
+  }
+
+  /**
+   * Route-level throttles (all clients together; API Gateway has no per-IP limit) on the routes anyone can reach
+   * without a session: a flood there stays within its own budget instead of the stage's. Per-IP limits at the edge
+   * need WAF in front of a CloudFront distribution (SECURITY.md).
+   */
+  throttleRoutes(
+    routeKeys: readonly string[],
+    throttle: { readonly rateLimit: number; readonly burstLimit: number },
+  ): void {
+    const routeSettings = Object.fromEntries(
+      routeKeys.map((routeKey) => [
+        routeKey,
+        { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit },
+      ]),
+    );
+    (this.stage.node.defaultChild as CfnStage).addPropertyOverride('RouteSettings', routeSettings);
   }
 
   /** Routes `method path` to the function; `access` says who may call it. */

@@ -85,6 +85,10 @@ export interface ServiceSettings {
   readonly hostedZoneId?: string;
   /** The zone's domain, e.g. example.com; goes with hostedZoneId. */
   readonly hostedZoneName?: string;
+  /** Requests a second (all clients together) on each public and connect-flow route. @default 10 */
+  readonly publicRouteRateLimit?: number;
+  /** Burst on each public and connect-flow route. @default 20 */
+  readonly publicRouteBurstLimit?: number;
 }
 
 /** The settings `deploy/<stage>.json` must name for a stack that works once deployed. */
@@ -136,6 +140,7 @@ export interface ResolvedSettings {
   };
   readonly eventSubscriberAccounts: readonly string[];
   readonly hostedZone: { readonly zoneId: string; readonly zoneName: string } | undefined;
+  readonly publicRouteThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Settings left at a placeholder: synth works, a deployment would not. */
   readonly missing: readonly (keyof ServiceSettings)[];
 }
@@ -304,6 +309,10 @@ export function resolveSettings(settings: ServiceSettings): ResolvedSettings {
     reservedConcurrency,
     eventSubscriberAccounts,
     hostedZone,
+    publicRouteThrottle: {
+      rateLimit: integer('publicRouteRateLimit', settings.publicRouteRateLimit, 10, { min: 1 }),
+      burstLimit: integer('publicRouteBurstLimit', settings.publicRouteBurstLimit, 20, { min: 1 }),
+    },
     missing,
   };
 }

@@ -11,6 +11,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ANALYTICS_METRIC_DIMENSIONS } from '../shared/analytics/snapshot-pass.js';
+import { isPerIpLimited } from '../shared/http/ip-rate-limit.js';
 import { ROUTES, type RouteSpec } from '../shared/http/route-table.js';
 import { METRICS_NAMESPACE } from '../shared/metrics.js';
 import { ANALYTICS_DUE_INDEX, DUE_INDEX, OPEN_ID_INDEX } from '../shared/store/table-schema.js';
@@ -460,6 +461,10 @@ export class TikTokConnectStack extends Stack {
       const fn = this.#addServiceFunction(route.functionName, { entry: route.entry });
       this.api.addRoute(HttpMethod[route.method], route.path, fn.lambda, access);
     }
+    this.api.throttleRoutes(
+      ROUTES.filter(isPerIpLimited).map((route) => `${route.method} ${route.path}`),
+      settings.publicRouteThrottle,
+    );
 
     // Refresh: every few minutes the refresher reads what is due from the sparse due index, refreshes up to
     // refreshMaxInline connections itself and queues the rest for the workers.

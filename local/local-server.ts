@@ -9,6 +9,8 @@ import type {
 } from 'aws-lambda';
 import { loadConfig } from '../shared/config.js';
 import { corsPreflightHeaders, corsResponseHeaders } from '../shared/http/cors.js';
+import { isPerIpLimited, PerIpRateLimiter } from '../shared/http/ip-rate-limit.js';
+import { problem, SECURITY_HEADERS } from '../shared/http/responses.js';
 import { matchRoute, ROUTES } from '../shared/http/route-table.js';
 import { lambdaContext, toApiEvent, writeApiResult } from './http-adapter.js';
 import type { LocalJwtIssuer } from './local-authorizer.js';
@@ -65,6 +67,8 @@ export function localRequestListener(options: {
   corsOrigins?: readonly string[];
   /** Request headers allowed cross-origin; default CORS_ALLOWED_HEADERS. */
   corsHeaders?: readonly string[];
+  /** Per client IP and route, on the public and connect-flow routes; default PUBLIC_ROUTE_RATE_LIMIT_PER_MINUTE. */
+  publicRouteRateLimitPerMinute?: number;
 }): (request: IncomingMessage, response: ServerResponse) => void {
   let corsOrigins = options.corsOrigins;
   // Read on first use: the local stack puts the handlers' environment in place before requests arrive.
@@ -76,6 +80,13 @@ export function localRequestListener(options: {
   const allowedHeaders = () => {
     corsHeaders ??= loadConfig().cors.allowedHeaders;
     return corsHeaders;
+  };
+  let ipLimiter: PerIpRateLimiter | undefined;
+  const perIpLimiter = () => {
+    ipLimiter ??= new PerIpRateLimiter(
+      options.publicRouteRateLimitPerMinute ?? loadConfig().publicRouteRateLimitPerMinute,
+    );
+    return ipLimiter;
   };
   const handlers = new Map<string, Promise<LambdaHandler>>();
   const loadHandler = (entry: string) => {
@@ -153,6 +164,19 @@ export function localRequestListener(options: {
 
     const match = matchRoute(ROUTES, method, url.pathname);
     if (!match) return writeJson(response, 404, { message: 'Not Found' });
+    if (isPerIpLimited(match.route)) {
+      const peer = request.socket.remoteAddress ?? 'unknown';
+      const decision = perIpLimiter().take(`${peer} ${match.route.method} ${match.route.path}`, Date.now());
+      if (!decision.granted) {
+        const refusal = problem({
+          status: 429,
+          code: 'too_many_requests',
+          detail: 'Too many requests from this address to this route; try again shortly',
+        });
+        refusal.headers['retry-after'] = String(decision.retryAfterSeconds);
+        return writeApiResult(response, refusal);
+      }
+    }
     let claims: Record<string, unknown> | undefined;
     if (match.route.auth === 'jwt') {
       claims = await options.issuer.verify(request.headers.authorization);
@@ -222,18 +246,23 @@ async function serveFile(response: ServerResponse, path: string, contents?: Uint
     'content-type': STATIC_TYPES[extname(path)] ?? 'application/octet-stream',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    // Never framed (clickjacking): CSP frame-ancestors for current browsers, X-Frame-Options for older ones.
+    'x-frame-options': 'DENY',
     'content-security-policy':
       "default-src 'self'; img-src 'self' data: http: https:; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
+    // The launch checks the Referer's origin: the page sends its origin, never its path or query.
+    'referrer-policy': 'strict-origin',
   });
   response.end(body);
 }
 
 function redirectTo(response: ServerResponse, location: string): void {
-  response.writeHead(302, { location });
+  response.writeHead(302, { ...SECURITY_HEADERS, location });
   response.end();
 }
 
+/** The local server's own answers (the authorizer's 401, 404, /dev) carry the handlers' security headers too. */
 function writeJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+  response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 }

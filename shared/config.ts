@@ -52,6 +52,10 @@ const EnvSchema = v.object({
   TIKTOK_HTTP_TIMEOUT_MS: v.optional(positiveInt, '8000'),
   /** App-wide budget per Display API endpoint, shared by every Lambda (TikTok's default is 600 a minute). */
   TIKTOK_RATE_LIMIT_PER_MINUTE: v.optional(positiveInt, '600'),
+  /** The most of each endpoint's app-wide budget one signed-in user may spend, in percent (1–100). */
+  TIKTOK_USER_RATE_SHARE_PERCENT: v.optional(v.pipe(positiveInt, v.maxValue(100)), '10'),
+  /** Local server: requests a minute one client IP may make to each public or connect-flow route. */
+  PUBLIC_ROUTE_RATE_LIMIT_PER_MINUTE: v.optional(positiveInt, '60'),
   /** How long a profile or video page is served from the table instead of TikTok; 0 = no cache. */
   DISPLAY_CACHE_SECONDS: v.optional(nonNegativeInt, '0'),
 
@@ -148,10 +152,14 @@ export type Config = {
     httpTimeoutMs: number;
     /** Requests per minute per Display API endpoint, for the whole app. */
     rateLimitPerMinute: number;
+    /** Requests per minute per Display API endpoint one app user may make (a share of the app's budget). */
+    userRateLimitPerMinute: number;
   };
   returnUrls: { allowedOrigins: string[]; defaultUrl: string };
   cors: { allowedOrigins: string[]; allowedHeaders: readonly string[] };
   display: { cacheSeconds: number };
+  /** Per client IP and route, on the public and connect-flow routes (local server; WAF in AWS). */
+  publicRouteRateLimitPerMinute: number;
   tokenKey: { kmsKeyId: string } | { keyFile: string };
   /** Cookies get `Secure` and the `__Host-` prefix when the service is reached over https. */
   secureCookies: boolean;
@@ -229,6 +237,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiBaseUrl: e.TIKTOK_API_BASE_URL.replace(/\/+$/, ''),
       httpTimeoutMs: e.TIKTOK_HTTP_TIMEOUT_MS,
       rateLimitPerMinute: e.TIKTOK_RATE_LIMIT_PER_MINUTE,
+      userRateLimitPerMinute: Math.max(
+        1,
+        Math.floor((e.TIKTOK_RATE_LIMIT_PER_MINUTE * e.TIKTOK_USER_RATE_SHARE_PERCENT) / 100),
+      ),
     },
     returnUrls: { allowedOrigins: allowedReturnOrigins, defaultUrl: e.DEFAULT_RETURN_URL },
     cors: {
@@ -236,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowedHeaders: e.CORS_ALLOWED_HEADERS ?? DEFAULT_CORS_ALLOW_HEADERS,
     },
     display: { cacheSeconds: e.DISPLAY_CACHE_SECONDS },
+    publicRouteRateLimitPerMinute: e.PUBLIC_ROUTE_RATE_LIMIT_PER_MINUTE,
     tokenKey: e.TOKEN_KMS_KEY_ID ? { kmsKeyId: e.TOKEN_KMS_KEY_ID } : { keyFile: e.TOKEN_KEY_FILE },
     secureCookies: e.TIKTOK_REDIRECT_URI.startsWith('https:'),
     events: { busName: e.EVENT_BUS_NAME, publishRefreshed: e.PUBLISH_REFRESHED_EVENTS === 'true' },

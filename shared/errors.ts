@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'rate_budget_exhausted'
+  | 'too_many_requests'
   // content posting
   | 'post_not_found'
   | 'post_not_cancellable'

@@ -8,9 +8,10 @@ export type LogSink = (line: string) => void;
 
 const SENSITIVE_KEY =
   /(token|secret|password|verifier|cookie|authorization|nonce|^code$|^state$|^ticket$|^launch$|^id_token$|credential|^key$|datakey)/i;
-// TikTok token prefixes (act. rft. clt.) and JWT-shaped strings.
+// TikTok token prefixes (act. rft. clt.) and JWT-shaped strings, to their end even when percent-encoded
+// (`!` as `%21`) or written in base64 (`+/=`): a half-redacted token still leaks its tail.
 const SENSITIVE_VALUE =
-  /\b(act|rft|clt)\.[A-Za-z0-9!._~-]{8,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+  /\b(act|rft|clt)\.[A-Za-z0-9!._~%+/=-]{8,}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 const REDACTED = '[redacted]';
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

@@ -20,6 +20,9 @@ const stack = await startLocalStack({
     TOKEN_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'bench-latency-')), 'token-key.json'),
     // The app-wide TikTok budget would turn most profile reads into 429s at these rates.
     TIKTOK_RATE_LIMIT_PER_MINUTE: '100000000',
+    // One bench client is every user: neither a user's share nor the per-IP limit may throttle it.
+    TIKTOK_USER_RATE_SHARE_PERCENT: '100',
+    PUBLIC_ROUTE_RATE_LIMIT_PER_MINUTE: '100000000',
     REFRESH_INTERVAL_SECONDS: '0',
   },
 });

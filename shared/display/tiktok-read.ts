@@ -71,7 +71,7 @@ export async function readFromTikTok<T>(
         const { value, logId } = stored;
         return { value, logId, fetchedAt: hit.storedAt, cached: true, grantedScopes: record.scopes };
       }
-      const { value, logId, attempts } = await callWithRetries(deps, read, () =>
+      const { value, logId, attempts } = await callWithRetries(deps, key, read, () =>
         read.call(accessToken, record),
       );
       const fetchedAt = deps.now();
@@ -113,13 +113,14 @@ function requireScopes(record: ConnectionRecord, scopes: string[]): void {
 /** Runs one TikTok call, spending the rate budget on every attempt, retrying transient failures twice. */
 async function callWithRetries<T>(
   deps: ServiceDeps,
+  key: ConnectionKey,
   read: Pick<TikTokRead<T>, 'endpoint' | 'budgetShare'>,
   call: () => Promise<{ value: T; logId: string | undefined }>,
 ): Promise<{ value: T; logId: string | undefined; attempts: number }> {
   const { endpoint } = read;
   const deadline = deps.now() + READ_DEADLINE_MS;
   for (let attempt = 1; ; attempt++) {
-    await spendRateBudget(deps, endpoint, read.budgetShare);
+    await spendRateBudget(deps, key.appUser, endpoint, read.budgetShare);
     try {
       return { ...(await call()), attempts: attempt };
     } catch (error) {
@@ -146,17 +147,49 @@ function isTransient(error: unknown): error is TikTokError {
   return error instanceof TikTokError && error.retryable && error.code !== 'tiktok_rate_limited';
 }
 
+/**
+ * Two budgets per attempt for a signed-in user's read: the user's share first (one user cannot starve the
+ * others), then the app's, which mirrors TikTok's per-app limit. Background reads (a `share` given) spend only a
+ * share of the app's budget. Either refusal is our 429 with Retry-After, naming which budget is spent.
+ */
 async function spendRateBudget(
   deps: ServiceDeps,
+  appUser: string,
   endpoint: DisplayEndpoint,
   share: number | undefined,
 ): Promise<void> {
+  const { rateLimitPerMinute, userRateLimitPerMinute } = deps.config.tiktok;
+  const now = deps.now();
+  if (share === undefined) {
+    const userDecision = await deps.rateBudget.spend(
+      `tiktok_${endpoint}#user#${appUser}`,
+      userRateLimitPerMinute,
+      now,
+    );
+    if (!userDecision.granted) {
+      deps.logger.warn('user’s share of the TikTok rate budget spent', {
+        event: 'rate_budget_exhausted',
+        budget: 'user',
+        appUser,
+        endpoint,
+        limit: userRateLimitPerMinute,
+        retryAfterSeconds: userDecision.retryAfterSeconds,
+      });
+      throw new AppError(
+        'rate_budget_exhausted',
+        429,
+        `This user's share of ${userRateLimitPerMinute} TikTok ${endpoint} requests a minute is spent; try again shortly`,
+        { retryAfterSeconds: userDecision.retryAfterSeconds, problemFields: { budget: 'user' } },
+      );
+    }
+  }
   // One counter per endpoint for every reader: a share only lowers where this reader stops counting.
-  const limit = Math.max(1, Math.floor(deps.config.tiktok.rateLimitPerMinute * (share ?? 1)));
-  const decision = await deps.rateBudget.spend(`tiktok_${endpoint}`, limit, deps.now());
+  const limit = Math.max(1, Math.floor(rateLimitPerMinute * (share ?? 1)));
+  const decision = await deps.rateBudget.spend(`tiktok_${endpoint}`, limit, now);
   if (decision.granted) return;
   deps.logger.warn('app-wide TikTok rate budget spent', {
     event: 'rate_budget_exhausted',
+    budget: 'app',
     endpoint,
     limit,
     retryAfterSeconds: decision.retryAfterSeconds,
@@ -165,7 +198,7 @@ async function spendRateBudget(
     'rate_budget_exhausted',
     429,
     `The app's budget of ${limit} TikTok ${endpoint} requests a minute is spent; try again shortly`,
-    { retryAfterSeconds: decision.retryAfterSeconds },
+    { retryAfterSeconds: decision.retryAfterSeconds, problemFields: { budget: 'app' } },
   );
 }
 

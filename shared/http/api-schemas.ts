@@ -222,6 +222,15 @@ export const ProblemSchema = v.looseObject({
   reconnectUrl: v.optional(
     v.pipe(v.string(), v.description('Start the connect flow again here, forcing the consent screen.')),
   ),
+  budget: v.optional(
+    v.pipe(
+      v.picklist(['user', 'app']),
+      v.description(
+        '`rate_budget_exhausted` only: `user` when this user spent their share of the endpoint’s budget, `app` ' +
+          'when the whole app’s is spent.',
+      ),
+    ),
+  ),
 });
 
 /** What the HTTP API's JWT authorizer itself answers, before any handler runs. */

@@ -196,3 +196,79 @@ describe('the local server’s /dev routes', () => {
     expect(api.status).toBe(401);
   });
 });
+
+describe('the local server’s per-IP limit on the public and connect-flow routes', () => {
+  let limited: Server;
+  let port: number;
+  beforeAll(async () => {
+    const issuer = await LocalJwtIssuer.create({ issuer: 'http://localhost/dev' });
+    limited = createServer(
+      localRequestListener({
+        rootDir,
+        issuer,
+        runRefresh: async () => ({}),
+        corsOrigins: [FRONTEND],
+        corsHeaders: DEFAULT_CORS_ALLOW_HEADERS,
+        publicRouteRateLimitPerMinute: 3,
+      }),
+    );
+    await new Promise<void>((done) => limited.listen(0, '0.0.0.0', done));
+    port = (limited.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    limited.closeAllConnections();
+    await new Promise((done) => limited.close(done));
+  });
+
+  it('answers 429 with Retry-After past the limit, per route, before any handler runs; JWT API routes are not limited', async () => {
+    const get = (path: string, address = '127.0.0.1') =>
+      rawRequest({ address, port, path, host: `localhost:${port}` });
+    // launch (no ticket: 400 from the handler) three times, then refused.
+    for (let i = 0; i < 3; i++) expect((await get('/auth/tiktok/launch')).status).not.toBe(429);
+    const refused = await get('/auth/tiktok/launch');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(refused.body).code).toBe('too_many_requests');
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Each route has its own count: the callback and the webhook are still open, then closed too.
+    for (let i = 0; i < 3; i++) expect((await get('/auth/tiktok/callback')).status).not.toBe(429);
+    expect((await get('/auth/tiktok/callback')).status).toBe(429);
+    for (let i = 0; i < 3; i++) {
+      const hook = await rawRequest({
+        address: '127.0.0.1',
+        port,
+        path: '/webhooks/tiktok',
+        method: 'POST',
+        host: 'localhost',
+      });
+      expect(hook.status).not.toBe(429);
+    }
+    expect(
+      (
+        await rawRequest({
+          address: '127.0.0.1',
+          port,
+          path: '/webhooks/tiktok',
+          method: 'POST',
+          host: 'localhost',
+        })
+      ).status,
+    ).toBe(429);
+    // The start route (connect flow, behind the JWT check) counts too.
+    for (let i = 0; i < 3; i++) expect((await get('/auth/tiktok/start')).status).toBe(401);
+    expect((await get('/auth/tiktok/start')).status).toBe(429);
+    // JWT API routes are limited per user by the TikTok budget instead, not per IP.
+    for (let i = 0; i < 5; i++) expect((await get('/tiktok/connections')).status).toBe(401);
+  });
+
+  const lanAddress = networkAddress();
+  it.skipIf(!lanAddress)('counts each client address separately', async () => {
+    // Loopback spent its launches above; another address still has its own.
+    const launch = (address: string) =>
+      rawRequest({ address, port, path: '/auth/tiktok/launch', host: 'localhost' });
+    expect((await launch('127.0.0.1')).status).toBe(429);
+    expect((await launch(lanAddress as string)).status).not.toBe(429);
+  });
+});

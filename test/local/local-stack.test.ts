@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
+import { ROUTES } from '../../shared/http/route-table.js';
 import { dynamodbEndpoint } from '../support/dynamodb.js';
 import { acceptsConnections, networkAddress } from '../support/raw-http.js';
 
@@ -164,4 +165,46 @@ describe('npm start: the local stack', () => {
       expect(await acceptsConnections(lanAddress as string, emulatorPort)).toBe(false);
     },
   );
+
+  it('sends Referrer-Policy, X-Frame-Options and a frame-ancestors CSP on every route’s answer and the demo page', async () => {
+    const { token } = await (await fetch(`${stack.url}/dev/token?sub=headers-user`)).json();
+    const answers: [string, Response][] = [];
+    for (const route of ROUTES) {
+      const path = route.path.replace('{openId}', 'no-such-open-id');
+      for (const authorization of [undefined, `Bearer ${token}`]) {
+        const response = await fetch(`${stack.url}${path}`, {
+          method: route.method,
+          redirect: 'manual',
+          headers: { ...(authorization ? { authorization } : {}), 'content-type': 'application/json' },
+          ...(route.method === 'POST' ? { body: '{}' } : {}),
+        });
+        await response.arrayBuffer();
+        answers.push([`${route.method} ${path} ${authorization ? 'signed in' : 'anonymous'}`, response]);
+      }
+    }
+    for (const path of ['/nope', '/openapi.json', '/dev/token?sub=x', '/']) {
+      const response = await fetch(`${stack.url}${path}`, { redirect: 'manual' });
+      await response.arrayBuffer();
+      answers.push([path, response]);
+    }
+    for (const [name, response] of answers) {
+      if (name === '/openapi.json') continue; // a static file: checked with the demo page below
+      expect(response.headers.get('referrer-policy'), name).toBe('no-referrer');
+      expect(response.headers.get('x-frame-options'), name).toBe('DENY');
+      expect(response.headers.get('content-security-policy'), name).toContain("frame-ancestors 'none'");
+    }
+    for (const file of [
+      '/platforms/connect',
+      '/platforms/connect.js',
+      '/platforms/connect.css',
+      '/openapi.json',
+    ]) {
+      const response = await fetch(`${stack.url}${file}`);
+      await response.arrayBuffer();
+      expect(response.headers.get('x-frame-options'), file).toBe('DENY');
+      expect(response.headers.get('content-security-policy'), file).toContain("frame-ancestors 'none'");
+      // Origin only: the launch needs it, nothing more leaves the page.
+      expect(response.headers.get('referrer-policy'), file).toBe('strict-origin');
+    }
+  });
 });

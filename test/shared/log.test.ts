@@ -46,6 +46,28 @@ describe('Logger redaction', () => {
     expect(entry.error.errorCode).toBe('state_expired');
     expect(String(new Redacted('x'))).toBe('[redacted]');
   });
+
+  it('redacts a token-shaped string inside an Error’s message and cause, raw or percent-encoded, to its end', () => {
+    const { lines, logger } = capture();
+    const cause = new Error('upstream echoed rft.cause0123456789%21tail-of-cause');
+    logger.error('failed', {
+      error: new Error('TikTok refused act.0123456789abcdef!tail-of-token in callback', { cause }),
+      other: new TypeError('fetch to /cb?t=act.abcdefghij%21more%2Bplus failed'),
+    });
+    const line = lines[0] ?? '';
+    for (const piece of [
+      'act.0123',
+      'tail-of-token',
+      'rft.cause',
+      'tail-of-cause',
+      'act.abcd',
+      'more%2Bplus',
+    ])
+      expect(line, piece).not.toContain(piece);
+    const entry = JSON.parse(line);
+    expect(entry.error.message).toBe('TikTok refused [redacted] in callback');
+    expect(entry.error.cause.message).toBe('upstream echoed [redacted]');
+  });
 });
 
 describe('Logger pretty format (LOG_FORMAT=pretty, npm start)', () => {

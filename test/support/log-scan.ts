@@ -1,9 +1,11 @@
 /**
  * Runs after every test file: every log line that any service of the file wrote is scanned for every code,
- * access token, refresh token and PKCE verifier the TikTok emulator issued or received, and the client secret.
+ * access token, refresh token and PKCE verifier the TikTok emulator issued or received, and the client secret,
+ * in each form it could take in a line (raw, percent-encoded, base64/base64url, JSON-escaped: secret-forms.ts).
  * One hit fails the file. So the whole suite's flows, failures included, prove that nothing secret is logged.
  */
 import { afterAll } from 'vitest';
+import { encodedForms } from './secret-forms.js';
 import { startedServices } from './service.js';
 
 afterAll(() => {
@@ -12,7 +14,9 @@ afterAll(() => {
     const secrets = service.emulator
       .secretsSeen()
       .flatMap((secret) => (/^(act|rft)\./.test(secret) ? [secret, secret.slice(4)] : [secret]))
-      .filter((secret) => secret.length >= 8);
+      .filter((secret) => secret.length >= 8)
+      // Raw, percent-encoded, base64 / base64url and JSON-escaped: each form of each secret.
+      .flatMap(encodedForms);
     for (const line of service.logs) {
       const leaked = secrets.find((secret) => line.includes(secret));
       if (leaked) {

@@ -20,7 +20,10 @@ describe('the app-wide rate budget per TikTok endpoint', () => {
   let openId: string;
 
   beforeAll(async () => {
-    service = await startTestService({ env: { TIKTOK_RATE_LIMIT_PER_MINUTE: '2' } });
+    // The whole budget to one user here: this block is about the app-wide counter.
+    service = await startTestService({
+      env: { TIKTOK_RATE_LIMIT_PER_MINUTE: '2', TIKTOK_USER_RATE_SHARE_PERCENT: '100' },
+    });
     pinClock(service);
     api = apiDriver(service);
     openId = await connectAccount(service, 'busy', 0);
@@ -50,6 +53,53 @@ describe('the app-wide rate budget per TikTok endpoint', () => {
     const answer = await api.profile('also-busy', other);
     expect(answer.statusCode).toBe(429);
   });
+});
+
+describe('each user’s share of the budget (TIKTOK_USER_RATE_SHARE_PERCENT)', () => {
+  let service: TestService;
+  let api: ReturnType<typeof apiDriver>;
+
+  beforeAll(async () => {
+    // TikTok's default 600 a minute; the default share, 10 %, is 60 a minute per user.
+    service = await startTestService();
+    pinClock(service);
+    api = apiDriver(service);
+  });
+  afterAll(async () => {
+    await service.close();
+  });
+
+  it('one user’s 720 profile reads in a minute cannot exhaust the app budget for another user', async () => {
+    expect(service.deps.config.tiktok.rateLimitPerMinute).toBe(600);
+    expect(service.deps.config.tiktok.userRateLimitPerMinute).toBe(60);
+    const greedy = await connectAccount(service, 'greedy', 0);
+    const patient = await connectAccount(service, 'patient', 1);
+    service.emulator.calls.reset();
+
+    const statuses: number[] = [];
+    const refusals: { retryAfter: string | undefined; budget: unknown }[] = [];
+    for (let batch = 0; batch < 36; batch++) {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => api.profile('greedy', greedy)));
+      for (const answer of answers) {
+        statuses.push(answer.statusCode);
+        if (answer.statusCode === 429)
+          refusals.push({ retryAfter: answer.headers['retry-after'], budget: answer.json.budget });
+      }
+    }
+
+    expect(statuses).toHaveLength(720);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(60);
+    expect(refusals).toHaveLength(660);
+    for (const refusal of refusals) {
+      expect(refusal.budget).toBe('user');
+      expect(Number(refusal.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(refusal.retryAfter)).toBeLessThanOrEqual(60);
+    }
+    expect(service.emulator.calls.count('user_info')).toBe(60);
+
+    // The other user still gets their reads, from the app budget the first could not exhaust.
+    for (let i = 0; i < 5; i++) expect((await api.profile('patient', patient)).statusCode).toBe(200);
+  }, 240_000);
 });
 
 describe('the display cache (DISPLAY_CACHE_SECONDS)', () => {

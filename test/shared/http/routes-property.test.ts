@@ -172,9 +172,19 @@ function eventFor(
   } as APIGatewayProxyEventV2WithJWTAuthorizer;
 }
 
+/** What SECURITY.md promises on every answer: nothing cached, sniffed or framed, no Referer sent onwards. */
+function expectSecurityHeaders(headers: Record<string, string>): void {
+  expect(headers['referrer-policy']).toBe('no-referrer');
+  expect(headers['x-frame-options']).toBe('DENY');
+  expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(headers['content-security-policy']).toContain("default-src 'none'");
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['cache-control']).toBe('no-store');
+}
+
 describe('every route, under arbitrary input', () => {
   it.each(ROUTES.map((route) => [route.functionName, route] as const))(
-    '%s: never a 5xx, a stack trace, a secret, or a change on refusal',
+    '%s: never a 5xx, a stack trace, a secret, or a change on refusal; the security headers on every answer',
     async (name, route) => {
       const handler = await handlerOf(service, name);
       const record = await service.deps.connections.get('owner', knownOpenId);
@@ -192,6 +202,7 @@ describe('every route, under arbitrary input', () => {
               headers?: Record<string, string>;
             };
             expect(answer.statusCode).toBeLessThan(500);
+            expectSecurityHeaders(answer.headers ?? {});
             const text = `${answer.body ?? ''} ${JSON.stringify(answer.headers ?? {})}`;
             expect(text).not.toMatch(/\n\s+at |\.ts:\d+|node_modules/);
             for (const secret of secrets) expect(text.includes(secret)).toBe(false);
