@@ -9,7 +9,7 @@ import type { ServiceFunction } from '../../infra/service-function.js';
 import { TikTokConnectStack, type TikTokConnectStackProps } from '../../infra/tiktok-connect-stack.js';
 
 /** The same feature flags as `cdk synth`, so the template under test is the one that gets deployed. */
-const CDK_JSON_CONTEXT = (
+export const CDK_JSON_CONTEXT = (
   JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
     context: Record<string, unknown>;
   }
