@@ -49,6 +49,11 @@ const EnvSchema = v.object({
   TIKTOK_AUTHORIZE_URL: v.optional(httpUrl, TIKTOK_AUTHORIZE_URL),
   TIKTOK_API_BASE_URL: v.optional(httpUrl, TIKTOK_API_BASE_URL),
   TIKTOK_HTTP_TIMEOUT_MS: v.optional(positiveInt, '8000'),
+  /**
+   * What the callback's TikTok calls (code exchange, user info) may take together, so that a slow TikTok still
+   * ends in a redirect back to the app, not in API Gateway's 503. Also capped by the Lambda's remaining time.
+   */
+  CALLBACK_TIKTOK_BUDGET_MS: v.optional(positiveInt, '10000'),
   /** App-wide budget per Display API endpoint, shared by every Lambda (TikTok's default is 600 a minute). */
   TIKTOK_RATE_LIMIT_PER_MINUTE: v.optional(positiveInt, '600'),
   /** How long a profile or video page is served from the table instead of TikTok; 0 = no cache. */
@@ -97,6 +102,8 @@ export type Config = {
     httpTimeoutMs: number;
     /** Requests per minute per Display API endpoint, for the whole app. */
     rateLimitPerMinute: number;
+    /** The callback's TikTok calls together end within this (CALLBACK_TIKTOK_BUDGET_MS). */
+    callbackBudgetMs: number;
   };
   returnUrls: { allowedOrigins: string[]; defaultUrl: string };
   cors: { allowedOrigins: string[] };
@@ -151,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiBaseUrl: e.TIKTOK_API_BASE_URL.replace(/\/+$/, ''),
       httpTimeoutMs: e.TIKTOK_HTTP_TIMEOUT_MS,
       rateLimitPerMinute: e.TIKTOK_RATE_LIMIT_PER_MINUTE,
+      callbackBudgetMs: e.CALLBACK_TIKTOK_BUDGET_MS,
     },
     returnUrls: { allowedOrigins: allowedReturnOrigins, defaultUrl: e.DEFAULT_RETURN_URL },
     cors: { allowedOrigins: e.CORS_ALLOWED_ORIGINS ?? allowedReturnOrigins },
