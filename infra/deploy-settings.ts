@@ -55,6 +55,7 @@ const SettingsFileSchema = v.strictObject({
   eventSubscriberAccounts: v.optional(texts),
   hostedZoneId: v.optional(text),
   hostedZoneName: v.optional(text),
+  corsAllowHeaders: v.optional(texts),
 });
 
 /** Every key the schema reads is a setting the stack knows, and every setting has a key (compile-time). */

@@ -22,8 +22,10 @@ import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 
 export interface ServiceHttpApiProps {
-  /** Browser origins allowed to call the API with credentials (the frontend's). */
+  /** Browser origins allowed to call the API (the frontend's). */
   readonly corsOrigins: readonly string[];
+  /** Request headers those origins may send (the bearer token, JSON, tracing headers). */
+  readonly corsAllowHeaders: readonly string[];
   /** Methods the frontend calls cross-origin (a DELETE with a bearer token needs a preflight). */
   readonly corsMethods: readonly CorsHttpMethod[];
   readonly jwt: { readonly issuer: string; readonly audience: readonly string[] };
@@ -68,10 +70,10 @@ export class ServiceHttpApi extends Construct {
       corsPreflight: {
         allowOrigins: [...props.corsOrigins],
         allowMethods: [...props.corsMethods],
-        allowHeaders: ['authorization', 'content-type'],
+        allowHeaders: [...props.corsAllowHeaders],
         // A 429 says when to come back; the frontend's script may read it.
         exposeHeaders: ['retry-after'],
-        allowCredentials: true,
+        // No credentials: the frontend sends a bearer token, never a cookie, to these routes.
         maxAge: Duration.hours(1),
       },
     });

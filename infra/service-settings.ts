@@ -3,6 +3,7 @@
  * completed with defaults. The stack takes these as props; `app.ts` fills them from CDK context.
  */
 import { DEFAULT_SCOPES } from '../shared/config.js';
+import { DEFAULT_CORS_ALLOW_HEADERS } from '../shared/http/cors.js';
 
 /** TikTok redirects the browser here after consent; the default redirect URI ends with it. */
 export const CALLBACK_PATH = '/auth/tiktok/callback';
@@ -52,6 +53,8 @@ export interface ServiceSettings {
   readonly terminalFailureAlarmThreshold?: number;
   /** Where alarm notifications go (an SNS email subscription). @default no notifications */
   readonly alarmEmail?: string;
+  /** Request headers the frontend may send cross-origin. @default authorization, content-type, traceparent, sentry-trace */
+  readonly corsAllowHeaders?: readonly string[];
 
   /** Days the function and access logs are kept: one of CloudWatch Logs' retention values. @default 90 */
   readonly logRetentionDays?: number;
@@ -115,6 +118,7 @@ export interface ResolvedSettings {
     readonly workerConcurrency: number;
     readonly publishRefreshedEvents: boolean;
   };
+  readonly corsAllowHeaders: readonly string[];
   readonly alarms: {
     readonly terminalFailureThreshold: number;
     readonly email: string | undefined;
@@ -284,6 +288,9 @@ export function resolveSettings(settings: ServiceSettings): ResolvedSettings {
     pkceEncoding,
     refresh,
     alarms,
+    corsAllowHeaders: (settings.corsAllowHeaders ?? DEFAULT_CORS_ALLOW_HEADERS).map((name) =>
+      headerName('corsAllowHeaders', name),
+    ),
     logRetentionDays,
     tracing: settings.tracing ?? false,
     apiThrottle,
@@ -383,4 +390,11 @@ function hostname(key: string, value: string): string {
     throw new SettingsError(`${key} must be a host name like api.example.com, got ${JSON.stringify(value)}`);
   }
   return name;
+}
+
+function headerName(setting: keyof ServiceSettings, value: string): string {
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value)) {
+    throw new SettingsError(`${setting}: ${JSON.stringify(value)} is not a header name`);
+  }
+  return value.toLowerCase();
 }

@@ -44,8 +44,8 @@ interface FunctionAccess {
   readonly timeout?: Duration;
   /** Item actions on the base table. */
   readonly items?: readonly ItemAction[];
-  /** Query on the base table, or on one index only. */
-  readonly query?: 'table' | TableIndex;
+  /** Query on the base table, or on the named indexes only. */
+  readonly query?: 'table' | TableIndex | readonly TableIndex[];
   /** GenerateDataKey and Decrypt on TokenKey, with the app's encryption context: it seals or opens tokens. */
   readonly tokenEnvelope?: boolean;
   /** GetSecretValue on the client secret. */
@@ -94,12 +94,23 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     items: ['DeleteItem', 'UpdateItem'],
   },
   // Consumes the state (a Delete that returns it) and opens its PKCE verifier, exchanges the code with the
-  // client secret, stores the connection sealed (Update), publishes connected/recovered. If storing fails it
-  // revokes the new grant at TikTok, which takes only the secret. No call needs Get or Put today; they are
-  // kept as the connect flow was specified, and can go once it is settled.
+  // client secret, keeps the result pending for the confirm (Put, tokens sealed). If that fails it revokes the
+  // new grant at TikTok (the secret) unless a stored connection to the account still holds tokens (ByOpenId,
+  // then Get). It stores no connection and publishes nothing: the confirm does.
   CallbackFunction: {
-    description: 'TikTok Connect: OAuth callback (code exchange, store the connection)',
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    description: 'TikTok Connect: OAuth callback (code exchange, keep the result pending)',
+    items: ['GetItem', 'PutItem', 'DeleteItem'],
+    query: OPEN_ID_INDEX.name,
+    tokenEnvelope: true,
+    clientSecret: true,
+  },
+  // Takes the pending result once (a conditional Delete that returns it) and opens its tokens, stores the
+  // connection sealed (Update) and publishes connected/recovered. A result started by another user is deleted
+  // and its grant revoked at TikTok (the secret) unless a stored connection still holds it (ByOpenId, Get).
+  ConfirmConnectFunction: {
+    description: 'TikTok Connect: confirm a consented connection as the user who started it',
+    items: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    query: OPEN_ID_INDEX.name,
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -143,10 +154,12 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Finds what is due (DueForRefresh), takes the lease and stores the new tokens by compare-and-swap
   // (Update; Get to re-read after losing a race), opens the refresh token and seals the new ones, calls
   // TikTok with the secret, publishes reauth_required and friends, and queues what it cannot do itself.
+  // Then it expires unconfirmed connect results (their own partition of DueForRefresh; Get, revoke unless
+  // ByOpenId finds a holder, Delete).
   RefresherFunction: {
     description: 'TikTok Connect: scheduled token refresh',
-    items: ['GetItem', 'UpdateItem'],
-    query: DUE_INDEX.name,
+    items: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    query: [DUE_INDEX.name, OPEN_ID_INDEX.name],
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -285,6 +298,7 @@ export class TikTokConnectStack extends Stack {
     // The API comes before the functions: unless set, the redirect URI is the API's own address.
     this.api = new ServiceHttpApi(this, 'HttpApi', {
       corsOrigins: settings.allowedReturnOrigins,
+      corsAllowHeaders: settings.corsAllowHeaders,
       // The frontend calls the JWT routes cross-origin; the public ones are navigations or server calls.
       corsMethods: [
         ...new Set(
@@ -592,7 +606,9 @@ export class TikTokConnectStack extends Stack {
     const cacheWrites: ItemAction[] = access.readsDisplayApi && this.#displayCacheOn ? ['PutItem'] : [];
     const items = [...new Set([...(access.items ?? []), ...cacheWrites])];
     if (items.length) this.table.grantItemActions(fn, ...items);
-    if (access.query) this.table.grantQuery(fn, access.query === 'table' ? undefined : access.query);
+    for (const target of access.query === undefined ? [] : [access.query].flat()) {
+      this.table.grantQuery(fn, target === 'table' ? undefined : target);
+    }
     if (access.tokenEnvelope) this.tokenKey.grantEnvelopeEncryption(fn);
     if (access.clientSecret) this.clientSecret.grantReadValue(fn);
     if (access.publishesEvents) this.eventBus.grantPutEventsTo(fn);

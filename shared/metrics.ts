@@ -53,3 +53,26 @@ export function emitMetrics(
 export const stdoutMetricLines: MetricLineWriter = (line) => {
   process.stdout.write(`${line}\n`);
 };
+
+/**
+ * Local terminals (`LOG_FORMAT=pretty`): one short line, and nothing when every value is zero (an idle refresher
+ * would otherwise print a blob a minute). CloudWatch needs the JSON form, so AWS keeps stdoutMetricLines.
+ */
+export const prettyMetricLines: MetricLineWriter = (line) => {
+  const pretty = formatMetricLine(line);
+  if (pretty) process.stdout.write(`${pretty}\n`);
+};
+
+export function formatMetricLine(line: string): string | undefined {
+  const entry = JSON.parse(line) as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
+  const names = entry._aws.CloudWatchMetrics.flatMap((group) => group.Metrics.map((metric) => metric.Name));
+  const values = names.map(
+    (name) => [name, (entry as unknown as Record<string, number>)[name] ?? 0] as const,
+  );
+  if (values.every(([, value]) => value === 0)) return undefined;
+  const time = new Date().toISOString().slice(11, 19);
+  return `${time} metrics ${values
+    .filter(([, value]) => value !== 0)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ')}`;
+}

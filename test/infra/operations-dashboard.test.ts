@@ -82,6 +82,7 @@ describe('OperationsDashboard', () => {
     'VideoQueryFunction',
     'DisconnectFunction',
     'TikTokWebhookFunction',
+    'ConfirmConnectFunction',
     'RefresherFunction',
     'RefreshWorkerFunction',
   ];

@@ -38,10 +38,20 @@ const DISPLAY_READ = [
 const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   StartConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('PutItem'), ...TOKEN_ENVELOPE],
   LaunchConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('DeleteItem', 'UpdateItem')],
+  // No event: the callback keeps the result pending; the confirm stores and announces the connection.
   CallbackFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    ...items('GetItem', 'PutItem', 'DeleteItem'),
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+  ],
+  ConfirmConnectFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'UpdateItem', 'DeleteItem'),
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -69,8 +79,10 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   RefresherFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('GetItem', 'UpdateItem'),
+    ...items('GetItem', 'UpdateItem', 'DeleteItem'),
     'dynamodb:Query on ConnectionsTable/index/DueForRefresh',
+    // Expiring unconfirmed connect results: is a stored connection still holding the grant?
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -158,7 +170,7 @@ describe('TikTokConnectStack permissions', () => {
     expect(permissionsOf(id).sort()).toEqual([...expected].sort());
   });
 
-  it('lets the refresher Query only DueForRefresh, the webhook ByOpenId, and the list the table', () => {
+  it('lets the refresher Query only the indexes, the connect and webhook ByOpenId, and the list the table', () => {
     const queries = Object.fromEntries(
       Object.keys(EXPECTED_PERMISSIONS).map((id) => [
         id,
@@ -170,7 +182,12 @@ describe('TikTokConnectStack permissions', () => {
     ).toEqual({
       ListConnectionsFunction: ['dynamodb:Query on ConnectionsTable'],
       TikTokWebhookFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
-      RefresherFunction: ['dynamodb:Query on ConnectionsTable/index/DueForRefresh'],
+      CallbackFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
+      ConfirmConnectFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
+      RefresherFunction: [
+        'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+        'dynamodb:Query on ConnectionsTable/index/DueForRefresh',
+      ],
     });
   });
 

@@ -139,4 +139,17 @@ describe('resolveSettings', () => {
     expect(() => resolveSettings({ ...COMPLETE, ...override })).toThrow(SettingsError);
     expect(() => resolveSettings({ ...COMPLETE, ...override })).toThrow(message);
   });
+
+  it('takes the CORS request headers from corsAllowHeaders (default: bearer, JSON and tracing headers)', () => {
+    expect(resolveSettings(COMPLETE).corsAllowHeaders).toEqual([
+      'authorization',
+      'content-type',
+      'traceparent',
+      'sentry-trace',
+    ]);
+    expect(
+      resolveSettings({ ...COMPLETE, corsAllowHeaders: ['Authorization', 'X-Request-Id'] }).corsAllowHeaders,
+    ).toEqual(['authorization', 'x-request-id']);
+    expect(() => resolveSettings({ ...COMPLETE, corsAllowHeaders: ['bad header'] })).toThrow(SettingsError);
+  });
 });

@@ -151,3 +151,27 @@ describe('emitMetrics', () => {
     expect(lines).toEqual([]);
   });
 });
+
+describe('formatMetricLine (LOG_FORMAT=pretty)', () => {
+  it('prints the non-zero metrics on one line, and nothing for an idle run', async () => {
+    const { formatMetricLine } = await import('../../shared/metrics.js');
+    const lines: string[] = [];
+    emitMetrics(
+      { stack: 'TikTokConnect-test', write: (line) => lines.push(line) },
+      {
+        RefreshDue: { value: 0, unit: 'Count' },
+        Refreshed: { value: 0, unit: 'Count' },
+      },
+    );
+    emitMetrics(
+      { stack: 'TikTokConnect-test', write: (line) => lines.push(line) },
+      {
+        RefreshDue: { value: 3, unit: 'Count' },
+        Refreshed: { value: 2, unit: 'Count' },
+        RefreshFailed: { value: 0, unit: 'Count' },
+      },
+    );
+    expect(formatMetricLine(lines[0] as string)).toBeUndefined();
+    expect(formatMetricLine(lines[1] as string)).toMatch(/^\d\d:\d\d:\d\d metrics RefreshDue=3 Refreshed=2$/);
+  });
+});
