@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Annotations, Aws, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
-import { type Alarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
+import { type Alarm, ComparisonOperator, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, Grant, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -10,18 +10,21 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ANALYTICS_METRIC_DIMENSIONS } from '../shared/analytics/snapshot-pass.js';
 import { ROUTES, type RouteSpec } from '../shared/http/route-table.js';
-import { DUE_INDEX, OPEN_ID_INDEX } from '../shared/store/table-schema.js';
+import { METRICS_NAMESPACE } from '../shared/metrics.js';
+import { ANALYTICS_DUE_INDEX, DUE_INDEX, OPEN_ID_INDEX } from '../shared/store/table-schema.js';
 import type { AlarmTopic } from './alarm-topic.js';
 import { ClientSecret } from './client-secret.js';
 import { ConnectionsTable, type ItemAction, type TableIndex } from './connections-table.js';
 import { OperationsDashboard } from './operations-dashboard.js';
-import { refreshMetric } from './refresh-metrics.js';
+import { refreshMetric, stackDimensions } from './refresh-metrics.js';
 import { ServiceAlarms } from './service-alarms.js';
 import { ServiceFunction, type ServiceFunctionProps } from './service-function.js';
 import { type RouteAccess, ServiceHttpApi } from './service-http-api.js';
 import { CALLBACK_PATH, resolveSettings, type ServiceSettings } from './service-settings.js';
 import { TokenKey } from './token-key.js';
+import { UploadBucket } from './upload-bucket.js';
 
 export interface TikTokConnectStackProps extends StackProps, ServiceSettings {
   /** Directory with `functions/` and `package-lock.json`. @default this repository */
@@ -44,14 +47,16 @@ interface FunctionAccess {
   readonly timeout?: Duration;
   /** Item actions on the base table. */
   readonly items?: readonly ItemAction[];
-  /** Query on the base table, or on the named indexes only. */
-  readonly query?: 'table' | TableIndex | readonly TableIndex[];
+  /** Query on the base table, or on one index only (or on several, listed). */
+  readonly query?: 'table' | TableIndex | readonly ('table' | TableIndex)[];
   /** GenerateDataKey and Decrypt on TokenKey, with the app's encryption context: it seals or opens tokens. */
   readonly tokenEnvelope?: boolean;
   /** GetSecretValue on the client secret. */
   readonly clientSecret?: boolean;
   /** events:PutEvents on ConnectionEventsBus only, and EVENT_BUS_NAME. */
   readonly publishesEvents?: boolean;
+  /** The upload bucket: `presign` signs PUT URLs (s3:PutObject) and reads; `read` only reads (s3:GetObject). */
+  readonly uploads?: 'presign' | 'read';
   /** sqs:SendMessage on RefreshQueue, and REFRESH_QUEUE_URL. */
   readonly queuesRefreshWork?: boolean;
   /** Reads TikTok's Display API: its rate budget and response cache settings (PutItem when the cache is on). */
@@ -133,10 +138,12 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     ...DISPLAY_READ_ACCESS,
   },
   // Reads the connection (Get), opens its access token to revoke it at TikTok (secret), marks it
-  // disconnected (Update) and publishes `disconnected`.
+  // disconnected (Update) and publishes `disconnected`. Deletes the analytics history: a Query of its
+  // partition, then BatchWriteItem deletes.
   DisconnectFunction: {
     description: 'TikTok Connect: disconnect a TikTok account (revoke at TikTok, mark disconnected)',
-    items: ['GetItem', 'UpdateItem'],
+    items: ['GetItem', 'UpdateItem', 'BatchWriteItem'],
+    query: 'table',
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -144,10 +151,11 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Checks TikTok's HMAC signature (the client secret is the key), claims the delivery against replays (Put;
   // Delete to release it on failure), finds every connection of the open_id (ByOpenId), marks them revoked
   // (Update) and publishes `revoked`. TikTok has revoked the tokens already: none is opened.
+  // It also deletes each revoked connection's analytics history (Query of its partition, BatchWriteItem).
   TikTokWebhookFunction: {
     description: 'TikTok Connect: TikTok webhook (deauthorization)',
-    items: ['PutItem', 'DeleteItem', 'UpdateItem'],
-    query: OPEN_ID_INDEX.name,
+    items: ['PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem'],
+    query: [OPEN_ID_INDEX.name, 'table'],
     clientSecret: true,
     publishesEvents: true,
   },
@@ -166,6 +174,55 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     queuesRefreshWork: true,
     refreshesTokens: true,
   },
+  // Content posting (docs/publishing.md). creator_info is read with a fresh token (refreshed on demand as the
+  // display routes do); no post or upload item is touched.
+  CreatorInfoFunction: {
+    description: 'TikTok Connect: creator_info of a connected TikTok account (posting options)',
+    ...DISPLAY_READ_ACCESS,
+  },
+  // Reads the connection (Get), records the upload (Put) and signs a PUT URL for the bucket.
+  CreateUploadFunction: {
+    description: 'TikTok Connect: a presigned upload URL for a video',
+    items: ['GetItem', 'PutItem'],
+    uploads: 'presign',
+  },
+  // Reads connection and upload (Get), checks the file (HeadObject = GetObject), reads creator_info with a
+  // fresh token (as the display routes), stores the post (Put).
+  CreatePostFunction: {
+    description: 'TikTok Connect: schedule a post',
+    ...DISPLAY_READ_ACCESS,
+    items: ['GetItem', 'PutItem', 'UpdateItem'],
+    uploads: 'read',
+  },
+  // The caller's posts: Get the connection, Query the base table (pk = USER#<sub>, sk POST#…).
+  ListPostsFunction: {
+    description: 'TikTok Connect: list the posts of a connected TikTok account',
+    items: ['GetItem'],
+    query: 'table',
+  },
+  GetPostFunction: {
+    description: 'TikTok Connect: one post of a connected TikTok account',
+    items: ['GetItem'],
+  },
+  // scheduled → cancelled is one conditional Update.
+  CancelPostFunction: {
+    description: 'TikTok Connect: cancel a scheduled post',
+    items: ['GetItem', 'UpdateItem'],
+  },
+  // Every minute: reads what is due (DueForRefresh, POST# shards), claims by conditional Update, records init
+  // with the publish_id lookup (TransactWriteItems = Put + Update), refreshes tokens on demand (as the display
+  // routes), reads the file by ranged GETs, publishes tiktok.post.* events.
+  PublisherFunction: {
+    description: 'TikTok Connect: scheduled publisher (due posts, chunked uploads, status follow-up)',
+    timeout: Duration.minutes(10),
+    items: ['GetItem', 'PutItem', 'UpdateItem'],
+    query: DUE_INDEX.name,
+    tokenEnvelope: true,
+    clientSecret: true,
+    publishesEvents: true,
+    refreshesTokens: true,
+    uploads: 'read',
+  },
   // The refresher's work for the batches it receives; its event source lets it receive and delete messages.
   // No Query: the keys come in the message.
   RefreshWorkerFunction: {
@@ -176,6 +233,35 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     publishesEvents: true,
     refreshesTokens: true,
   },
+  // Analytics snapshots: finds what is due (AnalyticsDue), reads the catalogue and the days (Query on the
+  // table), reads TikTok like the display routes (connection Get/Update, tokens opened and resealed on a
+  // refresh, the secret, the rate budget counter), writes points and schedules (Update), downsampled days (Put),
+  // deletes abandoned histories (BatchWriteItem) and publishes video_breakout.
+  AnalyticsSnapshotFunction: {
+    description: 'TikTok Connect: scheduled analytics snapshot pass',
+    items: ['GetItem', 'UpdateItem', 'PutItem', 'BatchWriteItem'],
+    query: [ANALYTICS_DUE_INDEX.name, 'table'],
+    tokenEnvelope: true,
+    clientSecret: true,
+    publishesEvents: true,
+    refreshesTokens: true,
+  },
+  ...Object.fromEntries(
+    (
+      [
+        ['AnalyticsSeriesFunction', 'snapshot history of an account and its videos'],
+        ['AnalyticsHashtagsFunction', 'hashtag performance'],
+        ['AnalyticsFollowersFunction', 'follower growth per day'],
+        ['AnalyticsVideosFunction', 'engagement rate and view velocity per video'],
+        ['AnalyticsBreakoutsFunction', 'breakout videos'],
+        ['AnalyticsHeatmapFunction', 'posting-time heatmap'],
+      ] as const
+    ).map(([id, what]) => [
+      id,
+      // Stored history only: the caller's connection (Get) and the analytics partition (Query); no token.
+      { description: `TikTok Connect: analytics, ${what}`, items: ['GetItem'], query: 'table' },
+    ]),
+  ),
 };
 
 /** Why a route that `ROUTES` marks `auth: 'none'` may be called without a JWT (by `functionName`). */
@@ -226,6 +312,7 @@ export class TikTokConnectStack extends Stack {
     return this.serviceAlarms.alarms;
   }
   readonly dashboard: OperationsDashboard;
+  readonly uploadBucket: UploadBucket;
 
   readonly #functionDefaults: Pick<
     ServiceFunctionProps,
@@ -293,6 +380,11 @@ export class TikTokConnectStack extends Stack {
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(6 * REFRESH_WORKER_TIMEOUT.toSeconds()),
       deadLetterQueue: { queue: this.refreshDeadLetterQueue, maxReceiveCount: 3 },
+    });
+
+    // Videos the browser uploads with presigned PUTs, read by the publisher in ranged GETs.
+    this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
+      corsOrigins: settings.allowedReturnOrigins,
     });
 
     // The API comes before the functions: unless set, the redirect URI is the API's own address.
@@ -399,6 +491,19 @@ export class TikTokConnectStack extends Stack {
       ],
     });
 
+    // Publishing: a due index (DueForRefresh, POST# shards) read every minute, like the refresher's; see
+    // docs/publishing.md for why not one EventBridge Scheduler schedule per post.
+    const publisher = this.#addServiceFunction('PublisherFunction', {
+      entry: 'functions/publisher-scheduled.ts',
+      memorySize: 512,
+    });
+    publisher.lambda.configureAsyncInvoke({ retryAttempts: 0 });
+    new Rule(this, 'PublishSchedule', {
+      description: 'TikTok Connect: start due posts and follow their status',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(publisher.lambda, { maxEventAge: Duration.minutes(1) })],
+    });
+
     const worker = this.#addServiceFunction('RefreshWorkerFunction', {
       entry: 'functions/refresh-worker.ts',
       timeout: REFRESH_WORKER_TIMEOUT,
@@ -412,6 +517,22 @@ export class TikTokConnectStack extends Stack {
         maxConcurrency: settings.refresh.workerConcurrency,
       }),
     );
+
+    // Analytics: its own schedule and function, separate from the refresher's.
+    const snapshots = this.#addServiceFunction('AnalyticsSnapshotFunction', {
+      entry: 'functions/analytics-snapshot.ts',
+      // A pass spreads its calls over its interval when it has more than a minute's share to make.
+      timeout: Duration.minutes(14),
+      memorySize: 1024,
+      environment: { ANALYTICS_PASS_MINUTES: '15' },
+    });
+    snapshots.lambda.configureAsyncInvoke({ retryAttempts: 0 });
+    const snapshotInterval = Duration.minutes(15);
+    new Rule(this, 'AnalyticsSnapshotSchedule', {
+      description: 'TikTok Connect: start an analytics snapshot pass',
+      schedule: Schedule.rate(snapshotInterval),
+      targets: [new LambdaFunction(snapshots.lambda, { maxEventAge: snapshotInterval })],
+    });
 
     const unused = Object.keys(FUNCTION_ACCESS).filter((name) => !this.#functions.has(name));
     if (unused.length > 0) {
@@ -467,6 +588,23 @@ export class TikTokConnectStack extends Stack {
       latencyMs: settings.alarms.apiLatencyMs,
     });
     alarms.watchTable(this.table);
+    alarms.add('AnalyticsCadenceDegradedAlarm', {
+      alarmDescription:
+        'For an hour every analytics snapshot pass deferred snapshots: the budget share cannot cover the ' +
+        'cadence, so the oldest tiers are snapshotted less often. Raise ANALYTICS_BUDGET_SHARE, ask TikTok ' +
+        'for a higher rate limit, or lengthen the cadence settings (docs/analytics.md).',
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'AnalyticsCadenceDegraded',
+        dimensionsMap: stackDimensions(this.stackName, ANALYTICS_METRIC_DIMENSIONS),
+        statistic: Stats.MINIMUM,
+        period: Duration.minutes(15),
+      }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 4,
+      datapointsToAlarm: 4,
+    });
 
     // What an operator looks at first: the alarms' state, connects, refreshes, TikTok's errors, latency.
     this.dashboard = new OperationsDashboard(this, 'OperationsDashboard', {
@@ -492,6 +630,7 @@ export class TikTokConnectStack extends Stack {
         'Store the TikTok client secret: aws secretsmanager put-secret-value --secret-id <this name>',
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'UploadBucketName', { value: this.uploadBucket.bucketName });
     new CfnOutput(this, 'EventBusName', {
       value: this.eventBus.eventBusName,
       description:
@@ -598,6 +737,7 @@ export class TikTokConnectStack extends Stack {
         ...(access.queuesRefreshWork ? { REFRESH_QUEUE_URL: this.refreshQueue.queueUrl } : {}),
         ...(access.refreshesTokens ? this.#refreshEnvironment : {}),
         ...(access.readsDisplayApi ? this.#displayEnvironment : {}),
+        ...(access.uploads ? { UPLOAD_BUCKET_NAME: this.uploadBucket.bucketName } : {}),
         ...options.environment,
       },
     });
@@ -612,6 +752,8 @@ export class TikTokConnectStack extends Stack {
     if (access.tokenEnvelope) this.tokenKey.grantEnvelopeEncryption(fn);
     if (access.clientSecret) this.clientSecret.grantReadValue(fn);
     if (access.publishesEvents) this.eventBus.grantPutEventsTo(fn);
+    if (access.uploads === 'presign') this.uploadBucket.grantPresignPut(fn);
+    if (access.uploads) this.uploadBucket.grantReadUploads(fn);
     if (access.queuesRefreshWork) {
       // SendMessageBatch is authorised as SendMessage; the URL comes from the environment (no GetQueueUrl),
       // and SQS-managed encryption needs no key grant.

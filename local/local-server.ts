@@ -35,6 +35,11 @@ const DEMO_FILES: Record<string, string> = {
   '/platforms/publish': 'publish.html',
   '/platforms/publish.js': 'publish.js',
   '/platforms/publish.css': 'publish.css',
+  '/platforms/analytics': 'analytics.html',
+  '/platforms/analytics.js': 'analytics.js',
+  '/platforms/analytics.css': 'analytics.css',
+  '/platforms/vendor/uplot.js': '../../node_modules/uplot/dist/uPlot.iife.min.js',
+  '/platforms/vendor/uplot.css': '../../node_modules/uplot/dist/uPlot.min.css',
 };
 
 /**
@@ -54,6 +59,8 @@ export function localRequestListener(options: {
   runAnalyticsSnapshot?: (options: { all: boolean }) => Promise<unknown>;
   /** One publisher run now (POST /dev/posts/run): due posts started, posts waiting on TikTok checked once. */
   runPublisher?: () => Promise<unknown>;
+  /** Fast-forward simulated days of snapshots (POST /dev/analytics/simulate?days=N); absent = 404. */
+  simulateAnalytics?: (days: number) => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
   /** Request headers allowed cross-origin; default CORS_ALLOWED_HEADERS. */
@@ -128,6 +135,13 @@ export function localRequestListener(options: {
     }
     if (method === 'POST' && url.pathname === '/dev/posts/run' && options.runPublisher) {
       return writeJson(response, 200, await options.runPublisher());
+    }
+    if (method === 'POST' && url.pathname === '/dev/analytics/simulate' && options.simulateAnalytics) {
+      const days = Number(url.searchParams.get('days') ?? '30');
+      if (!Number.isInteger(days) || days < 1 || days > 120) {
+        return writeJson(response, 400, { message: 'days must be a whole number from 1 to 120' });
+      }
+      return writeJson(response, 200, await options.simulateAnalytics(days));
     }
     if (method === 'GET' && url.pathname === '/openapi.json') {
       return serveFile(response, join(options.rootDir, 'openapi.json'));

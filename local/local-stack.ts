@@ -9,6 +9,7 @@ import { refreshNow } from '../shared/lifecycle/refresh-now.js';
 import type { RefreshRunReport } from '../shared/lifecycle/refresh-run.js';
 import { createDynamoClient } from '../shared/store/dynamo-client.js';
 import { ensureTable } from '../shared/store/ensure-table.js';
+import { simulateAnalytics } from './analytics-simulation.js';
 import { type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { lambdaContext } from './http-adapter.js';
 import { LocalJwtIssuer } from './local-authorizer.js';
@@ -89,6 +90,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         pkceEncoding: env.TIKTOK_PKCE_ENCODING === 'base64url' ? 'base64url' : 'hex',
         // The emulator's grants live beside the table that holds their tokens: a restart keeps both.
         ...(options.dataDir ? { stateFile: join(options.dataDir, 'tiktok-emulator.json') } : {}),
+        // Counters that move and new videos that appear, so the analytics dashboard has curves to show.
+        liveStats: {},
         // Short-lived tokens make the refresher visible by hand (e.g. 60 s access tokens).
         ...positiveSeconds('accessTokenTtlSeconds', env.TIKTOK_EMULATOR_ACCESS_TTL_SECONDS),
         ...positiveSeconds('refreshTokenTtlSeconds', env.TIKTOK_EMULATOR_REFRESH_TTL_SECONDS),
@@ -151,6 +154,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         runRefresh: refresher.runOnce,
         runAnalyticsSnapshot: localAnalyticsPass(options.rootDir),
         runPublisher: () => publisher.runOnce(true),
+        ...(emulator
+          ? { simulateAnalytics: (days: number) => simulateAnalytics(emulator as TikTokEmulator, days) }
+          : {}),
       }),
     );
     // The local stand-in for the one-minute publisher schedule, more often so a demo does not wait.

@@ -21,6 +21,8 @@ export type EmulatorOptions = {
   stateFile?: string;
   /** GET authorize redirects at once with a code, as if this user approved every requested scope. */
   autoConsent?: { userId: string };
+  /** Local: counters that evolve over time and new videos appearing (seeded, deterministic); default off. */
+  liveStats?: import('./live-stats.js').LiveStatsOptions;
 } & PostingOptions;
 
 /** The Content Posting API's app-level facts (docs/publishing.md). */

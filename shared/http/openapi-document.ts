@@ -271,7 +271,7 @@ const CONTRACTS: Record<string, RouteContract> = {
       '200': { description: 'Cancelled.', body: 'Post' },
       ...POSTING_ERRORS,
       '404': problem('No such connection (`connection_not_found`) or post (`post_not_found`) for this user.'),
-      '409': problem('Publishing has begun (code `post_not_cancellable`, with `status`).'),
+      '409': problem('Publishing has begun (code `post_not_cancellable`, with `postStatus`).'),
     },
   },
   'GET /auth/tiktok/start': {

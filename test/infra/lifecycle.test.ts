@@ -297,10 +297,42 @@ describe('TikTokConnectStack connection lifecycle', () => {
       );
     });
 
+    it('AnalyticsCadenceDegradedAlarm fires when every snapshot pass of an hour deferred snapshots', () => {
+      expect(alarm('AnalyticsCadenceDegradedAlarm')).toMatchObject({
+        Namespace: 'TikTokConnect',
+        MetricName: 'AnalyticsCadenceDegraded',
+        Dimensions: [
+          { Name: 'Operation', Value: 'analytics' },
+          { Name: 'Service', Value: 'tiktok-connect' },
+        ],
+        Statistic: 'Minimum',
+        Period: 900,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 4,
+        DatapointsToAlarm: 4,
+      });
+    });
+
+    it('runs the analytics snapshot pass on its own 15-minute schedule, in its own function', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AnalyticsSnapshotFunction'), 'Arn'] },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: 'TikTok Connect: scheduled analytics snapshot pass',
+        Timeout: 840,
+      });
+    });
+
     it('all notify AlarmTopic, which mails alarmEmail, is HTTPS-only and encrypted with its own key', () => {
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      // Two per function, and the refresh, queue, API and table ones.
-      expect(Object.keys(alarms)).toHaveLength(2 * ALL_FUNCTIONS.length + 8);
+      // Two per function, and the refresh, queue, API, table and analytics ones.
+      expect(Object.keys(alarms)).toHaveLength(2 * ALL_FUNCTIONS.length + 9);
       expect(stack.alarms).toHaveLength(Object.keys(alarms).length);
       for (const each of Object.values(alarms)) {
         expect(each.Properties.AlarmActions).toEqual([ref(stack.alarmTopic)]);

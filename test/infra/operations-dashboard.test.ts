@@ -85,6 +85,13 @@ describe('OperationsDashboard', () => {
     'ConfirmConnectFunction',
     'RefresherFunction',
     'RefreshWorkerFunction',
+    'AnalyticsSeriesFunction',
+    'AnalyticsHashtagsFunction',
+    'AnalyticsFollowersFunction',
+    'AnalyticsVideosFunction',
+    'AnalyticsBreakoutsFunction',
+    'AnalyticsHeatmapFunction',
+    'AnalyticsSnapshotFunction',
   ];
 
   beforeAll(() => {

@@ -13,7 +13,12 @@ import { nagFindings, PUBLISHING_FUNCTIONS, SETTINGS, synthesize } from './synth
 const PUBLIC_ROUTES = ['GET /auth/tiktok/launch', 'GET /auth/tiktok/callback', 'POST /webhooks/tiktok'];
 
 const ROUTE_FUNCTIONS = ROUTES.map((route) => route.functionName);
-const ALL_FUNCTIONS = [...ROUTE_FUNCTIONS, 'RefresherFunction', 'RefreshWorkerFunction'];
+const ALL_FUNCTIONS = [
+  ...ROUTE_FUNCTIONS,
+  'RefresherFunction',
+  'RefreshWorkerFunction',
+  'AnalyticsSnapshotFunction',
+];
 /** HTTP functions that refresh a token on demand before reading TikTok. */
 const DISPLAY_FUNCTIONS = ['ProfileFunction', 'VideosFunction', 'VideoQueryFunction'];
 const REFRESH_SETTINGS = [

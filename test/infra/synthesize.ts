@@ -33,6 +33,7 @@ export const PUBLISHING_FUNCTIONS = [
   'VideoQueryFunction',
   'RefresherFunction',
   'RefreshWorkerFunction',
+  'AnalyticsSnapshotFunction',
 ];
 
 export type Statement = {
