@@ -38,10 +38,13 @@ export class ServiceFunction extends Construct implements IGrantable {
   readonly role: Role;
   readonly logGroup: LogGroup;
   readonly grantPrincipal: IPrincipal;
+  /** The entry module's path from the project root (the policy harness runs this module's handler as this function). */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
     requireLocalEsbuild();
+    this.entry = props.entry;
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     // Our own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to any log group.

@@ -23,7 +23,7 @@ import { ServiceAlarms } from './service-alarms.js';
 import { ServiceFunction, type ServiceFunctionProps } from './service-function.js';
 import { type RouteAccess, ServiceHttpApi } from './service-http-api.js';
 import { CALLBACK_PATH, resolveSettings, type ServiceSettings } from './service-settings.js';
-import { TokenKey } from './token-key.js';
+import { type TokenEnvelopeUse, TokenKey } from './token-key.js';
 import { UploadBucket } from './upload-bucket.js';
 
 export interface TikTokConnectStackProps extends StackProps, ServiceSettings {
@@ -47,10 +47,13 @@ interface FunctionAccess {
   readonly timeout?: Duration;
   /** Item actions on the base table. */
   readonly items?: readonly ItemAction[];
-  /** Query on the base table, or on one index only (or on several, listed). */
+  /** Query on the base table, or on one index only. */
   readonly query?: 'table' | TableIndex | readonly ('table' | TableIndex)[];
-  /** GenerateDataKey and Decrypt on TokenKey, with the app's encryption context: it seals or opens tokens. */
-  readonly tokenEnvelope?: boolean;
+  /**
+   * On TokenKey, with the app's encryption context: GenerateDataKey to seal tokens, Decrypt to open them.
+   * `true` is both.
+   */
+  readonly tokenEnvelope?: boolean | TokenEnvelopeUse;
   /** GetSecretValue on the client secret. */
   readonly clientSecret?: boolean;
   /** events:PutEvents on ConnectionEventsBus only, and EVENT_BUS_NAME. */
@@ -80,6 +83,9 @@ const DISPLAY_READ_ACCESS = {
   publishesEvents: true,
   refreshesTokens: true,
   readsDisplayApi: true,
+  // A refresh that lost its race to a disconnect revokes the new grant unless another connection of the
+  // account holds it: it looks them up by ByOpenId (Query), then Gets each.
+  query: OPEN_ID_INDEX.name,
 } as const satisfies Omit<FunctionAccess, 'description'>;
 
 /**
@@ -87,11 +93,12 @@ const DISPLAY_READ_ACCESS = {
  * needs each permission. A function missing here, or an entry no function uses, fails the synth.
  */
 const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
-  // Stores the OAuth state and the launch ticket (one transaction of two Puts), the PKCE verifier sealed.
+  // Stores the OAuth state and the launch ticket (one transaction of two Puts), the PKCE verifier sealed: it
+  // seals, never opens.
   StartConnectFunction: {
     description: 'TikTok Connect: start a connection (state, PKCE, launch ticket)',
     items: ['PutItem'],
-    tokenEnvelope: true,
+    tokenEnvelope: 'seal',
   },
   // Redeems the launch ticket (Delete) and binds the state to the browser's cookie (Update); opens no token.
   LaunchConnectFunction: {
@@ -137,13 +144,14 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     description: 'TikTok Connect: given videos of a connected TikTok account',
     ...DISPLAY_READ_ACCESS,
   },
-  // Reads the connection (Get), opens its access token to revoke it at TikTok (secret), marks it
-  // disconnected (Update) and publishes `disconnected`. Deletes the analytics history: a Query of its
-  // partition, then BatchWriteItem deletes.
+  // Reads the connection (Get), opens its access token to revoke it at TikTok (secret) unless another
+  // connection of the account holds the grant (ByOpenId, then Get); an expired access token is refreshed
+  // first, and the new tokens sealed. Marks it disconnected (Update), deletes its analytics history (Query
+  // on the table, BatchWriteItem) and publishes `disconnected`.
   DisconnectFunction: {
     description: 'TikTok Connect: disconnect a TikTok account (revoke at TikTok, mark disconnected)',
     items: ['GetItem', 'UpdateItem', 'BatchWriteItem'],
-    query: 'table',
+    query: ['table', OPEN_ID_INDEX.name],
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -224,10 +232,11 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     uploads: 'read',
   },
   // The refresher's work for the batches it receives; its event source lets it receive and delete messages.
-  // No Query: the keys come in the message.
+  // The keys come in the message; ByOpenId only for a refresh that lost its race to a disconnect.
   RefreshWorkerFunction: {
     description: 'TikTok Connect: token refresh worker (queued batches)',
     items: ['GetItem', 'UpdateItem'],
+    query: OPEN_ID_INDEX.name,
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -749,7 +758,12 @@ export class TikTokConnectStack extends Stack {
     for (const target of access.query === undefined ? [] : [access.query].flat()) {
       this.table.grantQuery(fn, target === 'table' ? undefined : target);
     }
-    if (access.tokenEnvelope) this.tokenKey.grantEnvelopeEncryption(fn);
+    if (access.tokenEnvelope) {
+      this.tokenKey.grantEnvelopeEncryption(
+        fn,
+        access.tokenEnvelope === true ? 'seal-and-open' : access.tokenEnvelope,
+      );
+    }
     if (access.clientSecret) this.clientSecret.grantReadValue(fn);
     if (access.publishesEvents) this.eventBus.grantPutEventsTo(fn);
     if (access.uploads === 'presign') this.uploadBucket.grantPresignPut(fn);

@@ -47,7 +47,7 @@ export type Statement = {
  * One synthesis with cdk-nag, whose findings go to validation-report.json instead of failing. `bundle: false`
  * skips esbuild (seconds per function) for tests that read only the template.
  */
-export function synthesize(props: TikTokConnectStackProps, options: { bundle: boolean }) {
+export function synthesize(props: TikTokConnectStackProps, options: { bundle: boolean; nag?: boolean }) {
   const app = new App({
     context: {
       ...CDK_JSON_CONTEXT,
@@ -56,7 +56,7 @@ export function synthesize(props: TikTokConnectStackProps, options: { bundle: bo
     },
   });
   const stack = new TikTokConnectStack(app, 'TikTokConnect', props);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   const template = Template.fromStack(stack);
   return { stack, template, assemblyDir: assembly.directory, ...templateQueries(stack, template) };

@@ -1,12 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { expect } from 'vitest';
-import {
-  buildCallbackHandler,
-  buildConfirmHandler,
-  buildLaunchHandler,
-  buildStartHandler,
-} from '../../shared/http/connect-routes.js';
 import { httpApiEvent, lambdaContext } from './api-events.js';
+import { handlerOf } from './function-handlers.js';
 import { expectContract } from './openapi-contract.js';
 import type { TestService } from './service.js';
 
@@ -15,12 +10,15 @@ export type HttpAnswer = APIGatewayProxyStructuredResultV2 & {
   headers: Record<string, string>;
 };
 
-/** Drives the four connect handlers with real API Gateway v2 events, as a browser, TikTok and a frontend would. */
+/**
+ * Drives the four connect handlers with real API Gateway v2 events, as a browser, TikTok and a frontend would; each runs as
+ * its function of the stack, under the policy check.
+ */
 export function connectDriver(service: TestService) {
-  const startHandler = buildStartHandler(service.deps);
-  const launchHandler = buildLaunchHandler(service.deps);
-  const callbackHandler = buildCallbackHandler(service.deps);
-  const confirmHandler = buildConfirmHandler(service.deps);
+  const startHandler = handlerOf(service, 'StartConnectFunction');
+  const launchHandler = handlerOf(service, 'LaunchConnectFunction');
+  const callbackHandler = handlerOf(service, 'CallbackFunction');
+  const confirmHandler = handlerOf(service, 'ConfirmConnectFunction');
 
   const driver = {
     async start(input: { sub?: string; query?: string; accept?: string } = {}): Promise<HttpAnswer> {
@@ -30,7 +28,9 @@ export function connectDriver(service: TestService) {
         sub: input.sub ?? 'alice',
         headers: { accept: input.accept ?? 'text/html' },
       });
-      return (await startHandler(event, lambdaContext)) as HttpAnswer;
+      return (await (
+        await startHandler
+      )(event, lambdaContext)) as HttpAnswer;
     },
 
     /** A top-level navigation from the app's page (so with its Referer), unless told otherwise. */
@@ -41,12 +41,16 @@ export function connectDriver(service: TestService) {
     ): Promise<HttpAnswer> {
       const headers: Record<string, string> = referer === null ? {} : { referer };
       const event = httpApiEvent({ path: '/auth/tiktok/launch', query, cookies, headers });
-      return (await launchHandler(event, lambdaContext)) as HttpAnswer;
+      return (await (
+        await launchHandler
+      )(event, lambdaContext)) as HttpAnswer;
     },
 
     async callback(query: string, cookies: string[] = []): Promise<HttpAnswer> {
       const event = httpApiEvent({ path: '/auth/tiktok/callback', query, cookies });
-      return (await callbackHandler(event, lambdaContext)) as HttpAnswer;
+      return (await (
+        await callbackHandler
+      )(event, lambdaContext)) as HttpAnswer;
     },
 
     /**
@@ -65,7 +69,7 @@ export function connectDriver(service: TestService) {
         body,
         headers: { 'content-type': 'application/json' },
       });
-      const answer = (await confirmHandler(event, lambdaContext)) as HttpAnswer;
+      const answer = (await (await confirmHandler)(event, lambdaContext)) as HttpAnswer;
       expectContract('POST', '/auth/tiktok/confirm', answer);
       return { ...answer, json: answer.body ? JSON.parse(answer.body) : {} };
     },

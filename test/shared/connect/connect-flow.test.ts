@@ -1,13 +1,17 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../shared/store/hashing.js';
+import { httpApiEvent, lambdaContext } from '../../support/api-events.js';
 import {
   browserCookies,
   connectDriver,
+  type HttpAnswer,
   outcomeOf,
   pendingConfirmation,
 } from '../../support/connect-driver.js';
 import { localDynamoClient } from '../../support/dynamodb.js';
+import { handlerOf } from '../../support/function-handlers.js';
+import { deployedPolicies } from '../../support/iam/policy-check.js';
 import {
   APP_ORIGIN,
   CLIENT_KEY,
@@ -214,7 +218,7 @@ describe('GET /auth/tiktok/callback', () => {
     expect(refreshExpiresAt - Date.now()).toBeGreaterThan(31_000_000_000);
     expect(Number(item?.refreshDueAt?.N)).toBeLessThanOrEqual(accessExpiresAt);
     expect(item?.refreshShard?.S).toMatch(/^DUE#\d+$/);
-    expect(item?.keyVersion?.S).toBe('local:1');
+    expect(item?.keyVersion?.S).toBe(`kms:${deployedPolicies().resources.tokenKeyArn}`);
     const raw = JSON.stringify(item, (_k, v) =>
       v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
     );
@@ -470,5 +474,43 @@ describe('a reconnect that fails', () => {
     expect(service.emulator.calls.count('revoke')).toBe(0);
     const record = await service.deps.connections.get('reconnect-fail-user', consent.user.openId);
     expect(record?.status).toBe('active');
+  });
+
+  it('revokes the unsaved grant, and logs an error, when it cannot tell whether a stored connection uses it', async () => {
+    const { authorizeUrl, cookies } = await driver.begin({ sub: 'check-fail-user' });
+    expect(
+      outcomeOf(await driver.callback(driver.consent(authorizeUrl, { userIndex: 2 }).query, cookies)).tiktok,
+    ).toBe('connected');
+    service.emulator.calls.reset();
+    // The callback whose look-up of the account's connections fails (as a denied Query did in AWS).
+    const callback = await handlerOf(service, 'CallbackFunction', {
+      adapt: (deps) => ({
+        ...deps,
+        connections: new Proxy(deps.connections, {
+          get: (target, property) =>
+            property === 'findByOpenId'
+              ? () => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+              : (Reflect.get(target, property) as () => unknown).bind(target),
+        }),
+      }),
+    });
+    const again = await driver.begin({ sub: 'check-fail-user' });
+    service.emulator.faults.push({ endpoint: 'user_info', kind: 'http_500' });
+    const consent = driver.consent(again.authorizeUrl, { userIndex: 2 });
+    const logsBefore = service.logs.length;
+    const event = httpApiEvent({
+      path: '/auth/tiktok/callback',
+      query: consent.query,
+      cookies: again.cookies,
+    });
+    const answer = (await callback(event, lambdaContext)) as HttpAnswer;
+    expect(outcomeOf(answer).reason).toBe('tiktok_unavailable');
+    expect(service.emulator.calls.count('revoke')).toBe(1);
+    const logs = service.logs.slice(logsBefore);
+    const checkFailed = logs
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.event === 'grant_holders_unknown');
+    expect(checkFailed).toMatchObject({ level: 'error' });
+    expect(logs.some((line) => line.includes('revoke_skipped_grant_in_use'))).toBe(false);
   });
 });

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebhookHandler } from '../../../shared/http/lifecycle-routes.js';
 import { openApiFileText } from '../../../shared/http/openapi-document.js';
 import { ROUTES } from '../../../shared/http/route-table.js';
 import { signWebhook } from '../../../shared/tiktok/webhook-signature.js';
@@ -13,6 +12,7 @@ import {
   type HttpAnswer,
   pendingConfirmation,
 } from '../../support/connect-driver.js';
+import { handlerOf } from '../../support/function-handlers.js';
 import {
   contractViolations,
   createValidator,
@@ -167,7 +167,7 @@ describe('real answers of the connect, connection and webhook routes match it', 
   });
 
   it('POST /webhooks/tiktok: 200, 400, 401, 413', async () => {
-    const webhook = buildWebhookHandler(service.deps);
+    const webhook = await handlerOf(service, 'TikTokWebhookFunction');
     const send = async (body: string, signature?: string) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (signature) headers['tiktok-signature'] = signature;

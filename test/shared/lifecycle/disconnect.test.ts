@@ -1,41 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DataKeyProvider, DataKeyRef } from '../../../shared/crypto/data-keys.js';
-import { buildDisconnectHandler } from '../../../shared/http/lifecycle-routes.js';
 import { httpApiEvent, lambdaContext } from '../../support/api-events.js';
 import { connectAccount, type HttpAnswer } from '../../support/connect-driver.js';
 import { localDynamoClient } from '../../support/dynamodb.js';
+import { type FunctionHandler, handlerOf } from '../../support/function-handlers.js';
 import { startTestService, type TestService } from '../../support/service.js';
-
-/**
- * Envelope keys as KMS gives them (a per-item data key stored wrapped next to the ciphertext), so the test can
- * see the wrapped key go away on disconnect. KMS cannot run here; the "wrapping" is a prefix.
- */
-class WrappedDataKeys implements DataKeyProvider {
-  async keyForEncrypt() {
-    const key = randomBytes(32);
-    return {
-      ref: { keyVersion: 'kms:test-key', wrappedKey: Buffer.concat([Buffer.from('wrapped:'), key]) },
-      key,
-    };
-  }
-
-  async keyForDecrypt(ref: DataKeyRef) {
-    if (!ref.wrappedKey) throw new Error('no wrapped key');
-    return Buffer.from(ref.wrappedKey).subarray('wrapped:'.length);
-  }
-}
 
 const db = localDynamoClient();
 let service: TestService;
-let disconnect: ReturnType<typeof buildDisconnectHandler>;
+let disconnect: FunctionHandler;
 
 beforeAll(async () => {
+  // Tokens sealed under data keys of the KMS stand-in: each item keeps its wrapped key, which disconnect removes.
   // The service's clock follows a faked Date, as the emulator's does (tests move both past token expiry).
-  service = await startTestService({ overrides: { dataKeys: new WrappedDataKeys(), now: () => Date.now() } });
-  disconnect = buildDisconnectHandler(service.deps);
+  service = await startTestService({ overrides: { now: () => Date.now() } });
+  disconnect = await handlerOf(service, 'DisconnectFunction');
 });
 afterAll(async () => {
   await service.close();

@@ -64,7 +64,11 @@ describe('TikTokError metric', () => {
   it('counts a refresh TikTok failed once, after the in-run retries, by our code', async () => {
     const key = await connect(120);
     service.emulator.faults.push({ endpoint: 'refresh', kind: 'http_503', count: 3 });
-    const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: Date.now() + 60_000 });
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+      key,
+      owner: 't',
+      deadline: Date.now() + 60_000,
+    });
     expect(outcome).toMatchObject({ kind: 'retry_later', retries: 2 });
     expect(tiktokErrors()).toEqual([tiktokError('refresh', 'tiktok_unavailable')]);
   });
@@ -72,7 +76,11 @@ describe('TikTokError metric', () => {
   it('counts a refresh token TikTok refused (the user must connect again)', async () => {
     const key = await connect(120);
     service.emulator.faults.push({ endpoint: 'refresh', kind: 'invalid_grant' });
-    const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: Date.now() + 60_000 });
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+      key,
+      owner: 't',
+      deadline: Date.now() + 60_000,
+    });
     expect(outcome.kind).toBe('reauth_required');
     expect(tiktokErrors()).toEqual([tiktokError('refresh', 'tiktok_invalid_grant')]);
   });
