@@ -50,6 +50,11 @@ const EnvSchema = v.object({
   TIKTOK_AUTHORIZE_URL: v.optional(httpUrl, TIKTOK_AUTHORIZE_URL),
   TIKTOK_API_BASE_URL: v.optional(httpUrl, TIKTOK_API_BASE_URL),
   TIKTOK_HTTP_TIMEOUT_MS: v.optional(positiveInt, '8000'),
+  /**
+   * What the callback's TikTok calls (code exchange, user info) may take together, so that a slow TikTok still
+   * ends in a redirect back to the app, not in API Gateway's 503. Also capped by the Lambda's remaining time.
+   */
+  CALLBACK_TIKTOK_BUDGET_MS: v.optional(positiveInt, '10000'),
   /** App-wide budget per Display API endpoint, shared by every Lambda (TikTok's default is 600 a minute). */
   TIKTOK_RATE_LIMIT_PER_MINUTE: v.optional(positiveInt, '600'),
   /** The most of each endpoint's app-wide budget one signed-in user may spend, in percent (1–100). */
@@ -154,6 +159,8 @@ export type Config = {
     rateLimitPerMinute: number;
     /** Requests per minute per Display API endpoint one app user may make (a share of the app's budget). */
     userRateLimitPerMinute: number;
+    /** The callback's TikTok calls together end within this (CALLBACK_TIKTOK_BUDGET_MS). */
+    callbackBudgetMs: number;
   };
   returnUrls: { allowedOrigins: string[]; defaultUrl: string };
   cors: { allowedOrigins: string[]; allowedHeaders: readonly string[] };
@@ -241,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         1,
         Math.floor((e.TIKTOK_RATE_LIMIT_PER_MINUTE * e.TIKTOK_USER_RATE_SHARE_PERCENT) / 100),
       ),
+      callbackBudgetMs: e.CALLBACK_TIKTOK_BUDGET_MS,
     },
     returnUrls: { allowedOrigins: allowedReturnOrigins, defaultUrl: e.DEFAULT_RETURN_URL },
     cors: {

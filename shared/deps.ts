@@ -47,6 +47,8 @@ import { listVideos, queryVideos, type TikTokVideo, type TikTokVideoPage } from 
 export type TikTokUserInfo = (
   accessToken: Redacted,
   fields: readonly UserField[],
+  /** `deadline`: when the caller's answer is due (epoch ms); the call ends by then. */
+  options?: { deadline?: number | undefined },
 ) => Promise<{ profile: TikTokProfile; logId: string | undefined }>;
 
 export type TikTokVideos = {
@@ -178,8 +180,15 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
       now,
       fetch: overrides.fetch,
     }),
-    tiktokUserInfo: (accessToken, fields) =>
-      fetchUserInfo({ apiBaseUrl, accessToken, fields, timeoutMs: httpTimeoutMs, fetch: overrides.fetch }),
+    tiktokUserInfo: (accessToken, fields, options = {}) =>
+      fetchUserInfo({
+        apiBaseUrl,
+        accessToken,
+        fields,
+        timeoutMs: httpTimeoutMs,
+        deadline: options.deadline,
+        fetch: overrides.fetch,
+      }),
     tiktokVideos: {
       list: (accessToken, page) =>
         listVideos({ apiBaseUrl, accessToken, ...page, timeoutMs: httpTimeoutMs, fetch: overrides.fetch }),

@@ -6,6 +6,7 @@ import type { OAuthFlow } from '../store/oauth-state-store.js';
 import type { TikTokTokenSet } from '../tiktok/oauth-client.js';
 import { parseScopeList, userFieldsForScopes } from '../tiktok/scopes.js';
 import { emitTikTokError } from '../tiktok/tiktok-error-metrics.js';
+import { type CallbackDeadlines, callbackDeadlines } from './callback-budget.js';
 import { CONNECT_METRIC_DIMENSIONS, emitConnectFailed } from './connect-metrics.js';
 import { RANDOM_TOKEN_PATTERN, randomToken } from './flow-secrets.js';
 import { releaseUnusedGrant } from './release-grant.js';
@@ -31,10 +32,16 @@ const TIKTOK_ERROR_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
  */
 export async function completeConnect(
   deps: ServiceDeps,
-  input: { query: CallbackQuery; browserNonce: string | undefined },
+  input: {
+    query: CallbackQuery;
+    browserNonce: string | undefined;
+    /** What the Lambda has left (its context's getRemainingTimeInMillis); TikTok calls end in time. */
+    remainingMs?: number | undefined;
+  },
 ): Promise<{ location: string }> {
+  const deadlines = callbackDeadlines(deps.config.tiktok.callbackBudgetMs, input.remainingMs);
   try {
-    return await consumeFlowAndConnect(deps, input);
+    return await consumeFlowAndConnect(deps, input, deadlines);
   } catch (error) {
     // Failures before the flow is known (no, unknown or used state; the store down) become an error answer.
     emitConnectFailed(deps, reasonOf(error));
@@ -45,6 +52,7 @@ export async function completeConnect(
 async function consumeFlowAndConnect(
   deps: ServiceDeps,
   input: { query: CallbackQuery; browserNonce: string | undefined },
+  deadlines: CallbackDeadlines,
 ): Promise<{ location: string }> {
   const { query } = input;
   if (!query.state) {
@@ -107,6 +115,7 @@ async function consumeFlowAndConnect(
       code: new Redacted(query.code),
       redirectUri: flow.redirectUri,
       codeVerifier: flow.codeVerifier,
+      deadline: deadlines.tiktok,
     });
   } catch (error) {
     return failed(deps, flow.returnTo, error, log);
@@ -126,7 +135,9 @@ async function consumeFlowAndConnect(
         'user.info.basic was not granted: the account cannot be identified',
       );
     }
-    const { profile } = await deps.tiktokUserInfo(tokens.accessToken, userFieldsForScopes(granted));
+    const { profile } = await deps.tiktokUserInfo(tokens.accessToken, userFieldsForScopes(granted), {
+      deadline: deadlines.tiktok,
+    });
     if (profile.openId !== tokens.openId) {
       throw new TikTokError('tiktok_bad_response', 'TikTok user info names another open_id than the token', {
         retryable: false,
@@ -159,8 +170,8 @@ async function consumeFlowAndConnect(
     });
     return { location: returnUrlWithOutcome(flow.returnTo, { confirmation }) };
   } catch (error) {
-    // Nothing was stored: give the grant back (unless a stored connection still uses it).
-    await releaseUnusedGrant(deps, tokens, deps.logger.child(connectLog));
+    // Nothing was stored: give the grant back (unless a stored connection still uses it), in the time left.
+    await releaseUnusedGrant(deps, tokens, deps.logger.child(connectLog), { deadline: deadlines.revoke });
     return failed(deps, flow.returnTo, error, connectLog);
   }
 }

@@ -17,6 +17,8 @@ export async function releaseUnusedGrant(
   deps: ServiceDeps,
   grant: { openId: string; accessToken: Redacted },
   log: ServiceDeps['logger'],
+  /** `deadline`: when the caller's answer is due (epoch ms); the revoke ends by then. */
+  options: { deadline?: number | undefined } = {},
 ): Promise<GrantRelease> {
   if (await grantHeldElsewhere(deps, grant.openId)) {
     log.info('unsaved grant not revoked: a stored connection to this account still uses the authorization', {
@@ -24,6 +26,6 @@ export async function releaseUnusedGrant(
     });
     return { released: 'in_use' };
   }
-  const result = await revokeQuietly(deps, grant.accessToken, log);
+  const result = await revokeQuietly(deps, grant.accessToken, log, options);
   return result.revoked ? { released: 'revoked' } : { released: 'failed', reason: result.reason };
 }

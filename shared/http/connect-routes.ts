@@ -63,10 +63,14 @@ export function buildLaunchHandler(deps: ServiceDeps) {
 export function buildCallbackHandler(deps: ServiceDeps) {
   return middy<HttpEvent, HttpResult>()
     .use(errorResponses(deps.logger))
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const query = readQuery(event, ['code', 'state', 'scopes', 'error', 'error_description']);
       const browserNonce = readCookie(event, nonceCookieName(deps.config.secureCookies));
-      const { location } = await completeConnect(deps, { query, browserNonce });
+      const { location } = await completeConnect(deps, {
+        query,
+        browserNonce,
+        remainingMs: context.getRemainingTimeInMillis(),
+      });
       return redirect(location, [clearedNonceCookie({ secure: deps.config.secureCookies })]);
     });
 }

@@ -333,9 +333,14 @@ export async function publish(
   });
 }
 
-export async function revokeQuietly(deps: ServiceDeps, accessToken: Redacted, log: ServiceDeps['logger']) {
+export async function revokeQuietly(
+  deps: ServiceDeps,
+  accessToken: Redacted,
+  log: ServiceDeps['logger'],
+  options: { deadline?: number | undefined } = {},
+) {
   try {
-    await deps.tiktokOAuth.revoke(accessToken);
+    await deps.tiktokOAuth.revoke(accessToken, options);
     return { revoked: true as const };
   } catch (error) {
     log.warn('revoking at TikTok failed', { event: 'revoke_failed', error });

@@ -22,6 +22,8 @@ export type DisplayApiCall = {
   accessToken: Redacted;
   jsonBody?: unknown;
   timeoutMs: number;
+  /** See TikTokRequest.deadline. */
+  deadline?: number | undefined;
   fetch?: FetchLike;
 };
 
@@ -42,6 +44,7 @@ export async function callDisplayApi(call: DisplayApiCall): Promise<DisplayApiRe
     headers,
     body: call.jsonBody === undefined ? undefined : JSON.stringify(call.jsonBody),
     timeoutMs: call.timeoutMs,
+    deadline: call.deadline,
     fetch: call.fetch,
   });
   return readEnvelope(response);

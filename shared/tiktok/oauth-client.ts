@@ -42,13 +42,18 @@ export class TikTokOAuthClient {
     code: Redacted;
     redirectUri: string;
     codeVerifier: Redacted;
+    /** When the caller must answer (epoch ms): both tries together end by then. */
+    deadline?: number | undefined;
   }): Promise<TikTokTokenSet> {
-    return this.#tokenRequest({
-      grant_type: 'authorization_code',
-      code: input.code.reveal(),
-      redirect_uri: input.redirectUri,
-      code_verifier: input.codeVerifier.reveal(),
-    });
+    return this.#tokenRequest(
+      {
+        grant_type: 'authorization_code',
+        code: input.code.reveal(),
+        redirect_uri: input.redirectUri,
+        code_verifier: input.codeVerifier.reveal(),
+      },
+      input.deadline,
+    );
   }
 
   refresh(refreshToken: Redacted): Promise<TikTokTokenSet> {
@@ -56,8 +61,15 @@ export class TikTokOAuthClient {
   }
 
   /** Revokes the user's grant (TikTok takes the access token). Success is an empty body or `{}`. */
-  async revoke(accessToken: Redacted): Promise<{ logId: string | undefined }> {
-    const response = await this.#postWithSecretRetry('/v2/oauth/revoke/', { token: accessToken.reveal() });
+  async revoke(
+    accessToken: Redacted,
+    options: { deadline?: number | undefined } = {},
+  ): Promise<{ logId: string | undefined }> {
+    const response = await this.#postWithSecretRetry(
+      '/v2/oauth/revoke/',
+      { token: accessToken.reveal() },
+      options.deadline,
+    );
     const body = response.body;
     const error = isRecord(body) ? body.error : undefined;
     if (response.status >= 200 && response.status < 300 && (error === undefined || error === '')) {
@@ -66,23 +78,28 @@ export class TikTokOAuthClient {
     throw oauthErrorFrom(response, error, isRecord(body) ? body.error_description : undefined);
   }
 
-  async #tokenRequest(fields: Record<string, string>): Promise<TikTokTokenSet> {
+  async #tokenRequest(fields: Record<string, string>, deadline?: number): Promise<TikTokTokenSet> {
     const requestedAt = this.#now();
-    const response = await this.#postWithSecretRetry('/v2/oauth/token/', fields);
+    const response = await this.#postWithSecretRetry('/v2/oauth/token/', fields, deadline);
     return parseTokenResponse(response, requestedAt);
   }
 
   /** `invalid_client` may mean the secret was rotated under us: re-read it once and try again once. */
-  async #postWithSecretRetry(path: string, fields: Record<string, string>): Promise<TikTokHttpResponse> {
-    const first = await this.#post(path, fields, false);
+  async #postWithSecretRetry(
+    path: string,
+    fields: Record<string, string>,
+    deadline: number | undefined,
+  ): Promise<TikTokHttpResponse> {
+    const first = await this.#post(path, fields, false, deadline);
     if (!isInvalidClient(first)) return first;
-    return this.#post(path, fields, true);
+    return this.#post(path, fields, true, deadline);
   }
 
   async #post(
     path: string,
     fields: Record<string, string>,
     forceSecretRefresh: boolean,
+    deadline: number | undefined,
   ): Promise<TikTokHttpResponse> {
     const secret = await this.#options.clientSecret.get({ forceRefresh: forceSecretRefresh });
     const body = new URLSearchParams({
@@ -96,6 +113,7 @@ export class TikTokOAuthClient {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: body.toString(),
       timeoutMs: this.#options.timeoutMs,
+      deadline,
       fetch: this.#options.fetch,
       // Every call here carries the client secret, and a code, verifier or token: never resend it elsewhere.
       redirect: 'error',

@@ -17,6 +17,11 @@ export type TikTokRequest = {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /**
+   * When the caller's answer is due (epoch ms, real clock): the call gets no more than the time left, and is
+   * not made at all when none is left. @default none: `timeoutMs` alone
+   */
+  deadline?: number | undefined;
   fetch?: FetchLike;
   /**
    * `error` for calls that carry the client secret, a code, a refresh token or a verifier: a 307/308 would
@@ -31,7 +36,17 @@ export type TikTokRequest = {
  */
 export async function sendTikTokRequest(request: TikTokRequest): Promise<TikTokHttpResponse> {
   const doFetch = request.fetch ?? fetch;
-  const signal = AbortSignal.timeout(request.timeoutMs);
+  const timeoutMs =
+    request.deadline === undefined
+      ? request.timeoutMs
+      : Math.min(request.timeoutMs, Math.floor(request.deadline - Date.now()));
+  if (timeoutMs <= 0) {
+    throw new TikTokError('tiktok_timeout', 'No time was left to call TikTok before the answer is due', {
+      status: 504,
+      retryable: true,
+    });
+  }
+  const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
   let text: string;
   try {
@@ -45,7 +60,7 @@ export async function sendTikTokRequest(request: TikTokRequest): Promise<TikTokH
     text = await response.text();
   } catch (error) {
     if (signal.aborted) {
-      throw new TikTokError('tiktok_timeout', `TikTok did not answer within ${request.timeoutMs} ms`, {
+      throw new TikTokError('tiktok_timeout', `TikTok did not answer within ${timeoutMs} ms`, {
         status: 504,
         retryable: true,
       });

@@ -27,6 +27,7 @@ export async function fetchUserInfo(input: {
   accessToken: Redacted;
   fields: readonly UserField[];
   timeoutMs: number;
+  deadline?: number | undefined;
   fetch?: FetchLike;
 }): Promise<{ profile: TikTokProfile; logId: string | undefined }> {
   const { data, logId } = await callDisplayApi({
@@ -36,6 +37,7 @@ export async function fetchUserInfo(input: {
     fields: input.fields,
     accessToken: input.accessToken,
     timeoutMs: input.timeoutMs,
+    deadline: input.deadline,
     fetch: input.fetch,
   });
   const user = data.user;

@@ -42,7 +42,7 @@ describe('connect metrics', () => {
     expect(doc?._aws.CloudWatchMetrics).toEqual([
       {
         Namespace: 'TikTokConnect',
-        Dimensions: [['Service', 'Operation']],
+        Dimensions: [['Service', 'Operation', 'Stack']],
         Metrics: [{ Name: 'ConnectCompleted', Unit: 'Count' }],
       },
     ]);
@@ -58,7 +58,7 @@ describe('connect metrics', () => {
     expect(outcomeOf(await driver.callback(query, cookies)).reason).toBe('access_denied');
     const [doc, ...more] = emitted('ConnectFailed');
     expect(more).toEqual([]);
-    expect(doc?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Service', 'Operation', 'Reason']]);
+    expect(doc?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Service', 'Operation', 'Reason', 'Stack']]);
     expect(doc).toMatchObject({
       Service: 'tiktok-connect',
       Operation: 'connect',
@@ -77,7 +77,7 @@ describe('connect metrics', () => {
     expect(emitted('ConnectFailed')).toEqual([expect.objectContaining({ Reason: 'tiktok_unavailable' })]);
     const [doc, ...more] = emitted('TikTokError');
     expect(more).toEqual([]);
-    expect(doc?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Service', 'Operation', 'Code']]);
+    expect(doc?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Service', 'Operation', 'Code', 'Stack']]);
     expect(doc).toMatchObject({
       Service: 'tiktok-connect',
       Operation: 'connect',
