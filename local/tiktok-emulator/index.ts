@@ -78,7 +78,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
   const ctx: EmulatorContext = {
     settings,
     users,
-    tokens: new TokenStore(),
+    tokens: new TokenStore({ stateFile: options.stateFile }),
     faults: new FaultQueue(),
     calls: new CallLog(),
     posting: new PostingState(),
@@ -105,6 +105,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     secretsSeen: () => [settings.clientSecret, ...ctx.tokens.secretsSeen()],
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
+        ctx.tokens.flush();
         closing.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

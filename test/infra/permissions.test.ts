@@ -38,10 +38,20 @@ const DISPLAY_READ = [
 const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   StartConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('PutItem'), ...TOKEN_ENVELOPE],
   LaunchConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('DeleteItem', 'UpdateItem')],
+  // No event: the callback keeps the result pending; the confirm stores and announces the connection.
   CallbackFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    ...items('GetItem', 'PutItem', 'DeleteItem'),
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+  ],
+  ConfirmConnectFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'UpdateItem', 'DeleteItem'),
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -53,7 +63,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   DisconnectFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('GetItem', 'UpdateItem'),
+    ...items('GetItem', 'UpdateItem', 'BatchWriteItem'),
+    // Deleting the analytics history: its partition's keys, then batch deletes.
+    'dynamodb:Query on ConnectionsTable',
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -61,16 +73,19 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   TikTokWebhookFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('PutItem', 'DeleteItem', 'UpdateItem'),
+    ...items('PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem'),
     'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+    'dynamodb:Query on ConnectionsTable',
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
   ],
   RefresherFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('GetItem', 'UpdateItem'),
+    ...items('GetItem', 'UpdateItem', 'DeleteItem'),
     'dynamodb:Query on ConnectionsTable/index/DueForRefresh',
+    // Expiring unconfirmed connect results: is a stored connection still holding the grant?
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -92,6 +107,30 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
       'ReceiveMessage',
     ].map((action) => `sqs:${action} on RefreshQueue`),
   ],
+  AnalyticsSnapshotFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'UpdateItem', 'PutItem', 'BatchWriteItem'),
+    'dynamodb:Query on ConnectionsTable/index/AnalyticsDue',
+    'dynamodb:Query on ConnectionsTable',
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+    ...PUT_EVENTS,
+  ],
+  // Stored history only: no token, no TikTok, no write.
+  ...Object.fromEntries(
+    [
+      'AnalyticsSeriesFunction',
+      'AnalyticsHashtagsFunction',
+      'AnalyticsFollowersFunction',
+      'AnalyticsVideosFunction',
+      'AnalyticsBreakoutsFunction',
+      'AnalyticsHeatmapFunction',
+    ].map((id) => [
+      id,
+      [...LOGS, ...TABLE_KEY_READ, ...items('GetItem'), 'dynamodb:Query on ConnectionsTable'],
+    ]),
+  ),
 };
 
 describe('TikTokConnectStack permissions', () => {
@@ -115,6 +154,7 @@ describe('TikTokConnectStack permissions', () => {
           'ConnectionsTable/index/DueForRefresh',
         ],
         [{ 'Fn::Join': ['', [q.tableArn(), '/index/ByOpenId']] }, 'ConnectionsTable/index/ByOpenId'],
+        [{ 'Fn::Join': ['', [q.tableArn(), '/index/AnalyticsDue']] }, 'ConnectionsTable/index/AnalyticsDue'],
         [q.keyArn(), 'TokenKey'],
         [{ Ref: q.logicalId(stack.clientSecret) }, 'ClientSecret'],
         [{ 'Fn::GetAtt': [q.logicalId(stack.eventBus), 'Arn'] }, 'ConnectionEventsBus'],
@@ -158,7 +198,7 @@ describe('TikTokConnectStack permissions', () => {
     expect(permissionsOf(id).sort()).toEqual([...expected].sort());
   });
 
-  it('lets the refresher Query only DueForRefresh, the webhook ByOpenId, and the list the table', () => {
+  it('lets the refresher Query only the indexes, the connect and webhook ByOpenId, and the list the table', () => {
     const queries = Object.fromEntries(
       Object.keys(EXPECTED_PERMISSIONS).map((id) => [
         id,
@@ -169,8 +209,27 @@ describe('TikTokConnectStack permissions', () => {
       Object.fromEntries(Object.entries(queries).filter(([, permissions]) => permissions.length)),
     ).toEqual({
       ListConnectionsFunction: ['dynamodb:Query on ConnectionsTable'],
-      TikTokWebhookFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
-      RefresherFunction: ['dynamodb:Query on ConnectionsTable/index/DueForRefresh'],
+      TikTokWebhookFunction: [
+        'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+        'dynamodb:Query on ConnectionsTable',
+      ],
+      CallbackFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
+      ConfirmConnectFunction: ['dynamodb:Query on ConnectionsTable/index/ByOpenId'],
+      RefresherFunction: [
+        'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+        'dynamodb:Query on ConnectionsTable/index/DueForRefresh',
+      ],
+      DisconnectFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsSnapshotFunction: [
+        'dynamodb:Query on ConnectionsTable/index/AnalyticsDue',
+        'dynamodb:Query on ConnectionsTable',
+      ],
+      AnalyticsSeriesFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsHashtagsFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsFollowersFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsVideosFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsBreakoutsFunction: ['dynamodb:Query on ConnectionsTable'],
+      AnalyticsHeatmapFunction: ['dynamodb:Query on ConnectionsTable'],
     });
   });
 

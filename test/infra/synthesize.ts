@@ -25,7 +25,7 @@ export const SETTINGS: TikTokConnectStackProps = {
 
 /** The functions that publish connection events (and so get EVENT_BUS_NAME and events:PutEvents). */
 export const PUBLISHING_FUNCTIONS = [
-  'CallbackFunction',
+  'ConfirmConnectFunction',
   'DisconnectFunction',
   'TikTokWebhookFunction',
   'ProfileFunction',
@@ -33,6 +33,7 @@ export const PUBLISHING_FUNCTIONS = [
   'VideoQueryFunction',
   'RefresherFunction',
   'RefreshWorkerFunction',
+  'AnalyticsSnapshotFunction',
 ];
 
 export type Statement = {

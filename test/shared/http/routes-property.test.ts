@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceDeps } from '../../../shared/deps.js';
 import {
   buildCallbackHandler,
+  buildConfirmHandler,
   buildLaunchHandler,
   buildStartHandler,
 } from '../../../shared/http/connect-routes.js';
@@ -38,6 +39,7 @@ const BUILDERS: Record<string, (deps: ServiceDeps) => Handler> = {
   VideoQueryFunction: buildVideoQueryHandler as never,
   DisconnectFunction: buildDisconnectHandler as never,
   TikTokWebhookFunction: buildWebhookHandler as never,
+  ConfirmConnectFunction: buildConfirmHandler as never,
 };
 const RUNS_PER_ROUTE = Number(process.env.PROPERTY_RUNS ?? 100);
 
