@@ -2015,7 +2015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Publishing has begun (code `post_not_cancellable`, with `status`). */
+            /** @description Publishing has begun (code `post_not_cancellable`, with `postStatus`). */
             409: {
                 headers: {
                     [name: string]: unknown;
