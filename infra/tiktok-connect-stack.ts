@@ -772,7 +772,16 @@ export class TikTokConnectStack extends Stack {
     if (access.clientSecret) this.clientSecret.grantReadValue(fn);
     if (access.publishesEvents) this.eventBus.grantPutEventsTo(fn);
     if (access.uploads === 'presign') this.uploadBucket.grantPresignPut(fn);
-    if (access.uploads) this.uploadBucket.grantReadUploads(fn);
+    if (access.uploads) {
+      this.uploadBucket.grantReadUploads(fn);
+      const bucketId = Stack.of(this).getLogicalId(this.uploadBucket.node.defaultChild as CfnBucket);
+      Validations.of(fn.lambda.role ?? fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/uploads/*]`,
+        reason:
+          'Upload object keys are random per upload (uploads/<owner hash>/<uploadId>); the grant is limited to ' +
+          'the uploads/ prefix of the one upload bucket, and to PutObject (presign) or GetObject (read).',
+      });
+    }
     if (access.queuesRefreshWork) {
       // SendMessageBatch is authorised as SendMessage; the URL comes from the environment (no GetQueueUrl),
       // and SQS-managed encryption needs no key grant.

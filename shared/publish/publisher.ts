@@ -57,7 +57,8 @@ export async function runPublisher(
   const queue = [...keys];
   const worker = async () => {
     for (let key = queue.shift(); key; key = queue.shift()) {
-      if (deps.now() > options.deadline - 10_000) return;
+      // The deadline is the Lambda's own (wall clock), not the service's clock.
+      if (Date.now() > options.deadline - 10_000) return;
       try {
         const outcome = await processPost(deps, key, options.deadline, options.checkWaiting ?? false);
         report[outcome] += 1;
@@ -294,7 +295,7 @@ async function uploadChunks(
       await fail('upload_url_expired');
       return;
     }
-    if (deps.now() + slowest * 2 + 15_000 > deadline) {
+    if (Date.now() + slowest * 2 + 15_000 > deadline) {
       // Out of time: give the post back at once; the next run resumes at this chunk.
       await releaseLease(deps, key, owner, deps.now());
       return;

@@ -68,4 +68,4 @@ it('a publisher killed after init answered, before recording publish_id: failed 
   expect(service.emulator.calls.count('video_init')).toBe(1);
   const failed = service.events.published.filter((e) => e.type === 'post_failed');
   expect(failed.map((e) => e.details?.failReason)).toEqual(['publish_interrupted']);
-});
+}, 180_000);

@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleTikTokWebhook } from '../../../shared/lifecycle/deauthorization-webhook.js';
 import { runPublisher } from '../../../shared/publish/publisher.js';
+import { signWebhook } from '../../../shared/tiktok/webhook-signature.js';
 import { connectAccount } from '../../support/connect-driver.js';
 import { postingDriver, startPostingService, videoBytes } from '../../support/posting.js';
 import type { TestService } from '../../support/service.js';
+import { CLIENT_KEY, CLIENT_SECRET } from '../../support/service.js';
 
 let service: TestService;
 let api: ReturnType<typeof postingDriver>;
 let mia: string;
 let leo: string;
+let clockOffset = 0;
 
 const run = () => runPublisher(service.deps, { deadline: Date.now() + 60_000, checkWaiting: true });
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -27,7 +31,7 @@ async function publishUntilFinal(openId: string, postId: string, sub = 'alice') 
 }
 
 beforeAll(async () => {
-  service = await startPostingService();
+  service = await startPostingService({ overrides: { now: () => Date.now() + clockOffset } });
   api = postingDriver(service);
   mia = await connectAccount(service, 'alice', 0);
   leo = await connectAccount(service, 'alice', 1);
@@ -229,5 +233,121 @@ describe('TikTok refusals at publish time', () => {
     service.emulator.posting.outcomes.push({ kind: 'fail', reason: 'file_format_check_failed' });
     const post = await publishUntilFinal(leo, created.json.postId);
     expect(post).toMatchObject({ status: 'failed', failReason: 'file_format_check_failed' });
+  });
+});
+
+/** Runs the publisher until the post has left `scheduled`/`publishing` (uploaded), without status checks. */
+async function uploadUntilProcessing(openId: string, postId: string) {
+  for (let i = 0; i < 20; i++) {
+    await runPublisher(service.deps, { deadline: Date.now() + 60_000 });
+    const post = (await api.getPost('alice', openId, postId)).json;
+    if (post.status !== 'scheduled' && post.status !== 'publishing') return post;
+  }
+  throw new Error('never uploaded');
+}
+
+function deliver(event: string, openId: string, content: Record<string, unknown>) {
+  const rawBody = JSON.stringify({
+    client_key: CLIENT_KEY,
+    event,
+    create_time: Math.floor(Date.now() / 1000),
+    user_openid: openId,
+    content: JSON.stringify(content),
+  });
+  return handleTikTokWebhook(service.deps, {
+    rawBody,
+    signatureHeader: signWebhook(CLIENT_SECRET, rawBody, Math.floor(Date.now() / 1000)),
+  });
+}
+
+describe('status by webhook, polling as the fallback', () => {
+  it('post.publish.complete publishes the post once; publicly_available adds TikTok’s post id', async () => {
+    service.emulator.posting.outcomes.push({ kind: 'stuck' });
+    const uploadId = await api.uploadVideo('alice', mia, videoBytes(3_000));
+    const created = await api.createPost('alice', mia, { uploadId, privacyLevel: 'PUBLIC_TO_EVERYONE' });
+    const processing = await uploadUntilProcessing(mia, created.json.postId);
+    expect(processing.status).toBe('processing');
+    const publishId = processing.publishId as string;
+    expect(
+      (await deliver('post.publish.complete', mia, { publish_id: publishId, publish_type: 'DIRECT_POST' }))
+        .body,
+    ).toMatchObject({ handled: true });
+    await deliver('post.publish.complete', mia, { publish_id: publishId, publish_type: 'DIRECT_POST' });
+    await deliver('post.publish.publicly_available', mia, {
+      publish_id: publishId,
+      post_id: '7301234567890123456',
+    });
+    const post = (await api.getPost('alice', mia, created.json.postId)).json;
+    expect(post).toMatchObject({ status: 'published', tiktokPostId: '7301234567890123456' });
+    const events = service.events.published.filter((e) => e.details?.postId === post.postId);
+    expect(events.map((e) => e.type)).toEqual(['post_published']);
+  });
+
+  it('post.publish.failed fails the post with TikTok’s reason; a forged signature is refused', async () => {
+    service.emulator.posting.outcomes.push({ kind: 'stuck' });
+    const uploadId = await api.uploadVideo('alice', leo, videoBytes(3_000));
+    const created = await api.createPost('alice', leo, { uploadId, privacyLevel: 'SELF_ONLY' });
+    const processing = await uploadUntilProcessing(leo, created.json.postId);
+    const rawBody = JSON.stringify({
+      client_key: CLIENT_KEY,
+      event: 'post.publish.failed',
+      user_openid: leo,
+      content: '{}',
+    });
+    await expect(
+      handleTikTokWebhook(service.deps, {
+        rawBody,
+        signatureHeader: signWebhook('wrong-secret', rawBody, Math.floor(Date.now() / 1000)),
+      }),
+    ).rejects.toMatchObject({ status: 401 });
+    await deliver('post.publish.failed', leo, {
+      publish_id: processing.publishId,
+      reason: 'duration_check_failed',
+    });
+    const post = (await api.getPost('alice', leo, created.json.postId)).json;
+    expect(post).toMatchObject({ status: 'failed', failReason: 'duration_check_failed' });
+  });
+
+  it('a post TikTok never finishes ends failed with status_timeout after the bounded time', async () => {
+    service.emulator.posting.outcomes.push({ kind: 'stuck' });
+    const uploadId = await api.uploadVideo('alice', leo, videoBytes(3_000));
+    const created = await api.createPost('alice', leo, { uploadId, privacyLevel: 'SELF_ONLY' });
+    await uploadUntilProcessing(leo, created.json.postId);
+    await run();
+    expect((await api.getPost('alice', leo, created.json.postId)).json.status).toBe('processing');
+    clockOffset = 61 * 60_000;
+    try {
+      await run();
+      const post = (await api.getPost('alice', leo, created.json.postId)).json;
+      expect(post).toMatchObject({ status: 'failed', failReason: 'status_timeout' });
+    } finally {
+      clockOffset = 0;
+    }
+  });
+});
+
+describe('unaudited app', () => {
+  it('TikTok refuses a public account: failed with unaudited_client_can_only_post_to_private_accounts, init once', async () => {
+    const uploadId = await api.uploadVideo('alice', mia, videoBytes(3_000));
+    const created = await api.createPost('alice', mia, { uploadId, privacyLevel: 'SELF_ONLY' });
+    service.emulator.setOptions({ audited: false });
+    try {
+      const before = service.emulator.calls.count('video_init');
+      const post = await publishUntilFinal(mia, created.json.postId);
+      expect(post).toMatchObject({
+        status: 'failed',
+        failReason: 'unaudited_client_can_only_post_to_private_accounts',
+      });
+      expect(service.emulator.calls.count('video_init') - before).toBe(1);
+    } finally {
+      service.emulator.setOptions({ audited: true });
+    }
+  });
+
+  it('another user cannot read or cancel the post (404)', async () => {
+    const page = (await api.listPosts('alice', mia)).json;
+    const postId = page.posts[0].postId;
+    expect((await api.getPost('mallory', mia, postId)).statusCode).toBe(404);
+    expect((await api.listPosts('mallory', mia)).statusCode).toBe(404);
   });
 });
