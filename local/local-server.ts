@@ -136,7 +136,9 @@ async function serveFile(response: ServerResponse, path: string): Promise<void> 
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
     'content-security-policy':
-      "default-src 'self'; img-src 'self' data: http: https:; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
+      // media-src blob: for the composer's preview of the chosen file; connect-src for its PUT to the presigned
+      // upload URL (another origin: the S3 server).
+      "default-src 'self'; img-src 'self' data: http: https:; media-src 'self' blob:; connect-src 'self' http: https:; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
   });
   response.end(body);
 }
