@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../shared/config.js';
+import { createDeps } from '../shared/deps.js';
+import { refreshNow } from '../shared/lifecycle/refresh-now.js';
 import type { RefreshRunReport } from '../shared/lifecycle/refresh-run.js';
 import { createDynamoClient } from '../shared/store/dynamo-client.js';
 import { ensureTable } from '../shared/store/ensure-table.js';
+import { simulateAnalytics } from './analytics-simulation.js';
 import { type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { lambdaContext } from './http-adapter.js';
 import { LocalJwtIssuer } from './local-authorizer.js';
 import { startLocalS3 } from './local-s3.js';
 import { localRequestListener } from './local-server.js';
+import { DEFAULT_LOCAL_HOST } from './loopback.js';
 import { startTikTokEmulator, type TikTokEmulator } from './tiktok-emulator/index.js';
 
 export const EMULATOR_CLIENT_KEY = 'local-client-key';
@@ -22,6 +26,8 @@ export const LOCAL_SCOPES =
 
 export type LocalStack = {
   url: string;
+  /** The address the server listens on (HOST; default 127.0.0.1). */
+  host: string;
   emulator: TikTokEmulator | undefined;
   /** The environment the handler modules were given (what a Lambda's environment would hold). */
   env: Record<string, string>;
@@ -49,6 +55,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const port = Number(env.PORT ?? 3001);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT ${env.PORT} is not a port number`);
+  // Loopback only unless HOST says otherwise: the server runs handlers with real tokens, and /dev/token.
+  const host = env.HOST || DEFAULT_LOCAL_HOST;
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
@@ -56,7 +64,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     // Listen first: with PORT=0 the real port is known only now, and the redirect URI depends on it.
-    const server = await listen(port);
+    const server = await listen(port, host);
     closers.push(() => closeServer(server));
     const address = server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -80,6 +88,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clientKey: EMULATOR_CLIENT_KEY,
         clientSecret: EMULATOR_CLIENT_SECRET,
         pkceEncoding: env.TIKTOK_PKCE_ENCODING === 'base64url' ? 'base64url' : 'hex',
+        // The emulator's grants live beside the table that holds their tokens: a restart keeps both.
+        ...(options.dataDir ? { stateFile: join(options.dataDir, 'tiktok-emulator.json') } : {}),
+        // Counters that move and new videos that appear, so the analytics dashboard has curves to show.
+        liveStats: {},
         // Short-lived tokens make the refresher visible by hand (e.g. 60 s access tokens).
         ...positiveSeconds('accessTokenTtlSeconds', env.TIKTOK_EMULATOR_ACCESS_TTL_SECONDS),
         ...positiveSeconds('refreshTokenTtlSeconds', env.TIKTOK_EMULATOR_REFRESH_TTL_SECONDS),
@@ -115,6 +127,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...s3Env,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       TABLE_NAME: env.TABLE_NAME ?? 'tiktok-connect',
+      // Readable lines in a terminal; the Lambdas keep JSON (set LOG_FORMAT=json to see what CloudWatch gets).
+      LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
       TOKEN_KEY_FILE: env.TOKEN_KEY_FILE ?? join(dataDir ?? join(options.rootDir, '.data'), 'token-key.json'),
     };
     // Check the configuration now rather than on the first request.
@@ -130,7 +144,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       issuer: `${baseUrl}/dev`,
       keyFile: dataDir ? join(dataDir, 'jwt-key.json') : undefined,
     });
-    const refresher = createLocalRefresher(options.rootDir, log);
+    const refresher = createLocalRefresher(options.rootDir, log, createDeps(config));
     const publisher = createLocalPublisher(options.rootDir, log);
     server.on(
       'request',
@@ -138,7 +152,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         rootDir: options.rootDir,
         issuer,
         runRefresh: refresher.runOnce,
+        runAnalyticsSnapshot: localAnalyticsPass(options.rootDir),
         runPublisher: () => publisher.runOnce(true),
+        ...(emulator
+          ? { simulateAnalytics: (days: number) => simulateAnalytics(emulator as TikTokEmulator, days) }
+          : {}),
       }),
     );
     // The local stand-in for the one-minute publisher schedule, more often so a demo does not wait.
@@ -157,7 +175,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       timer.unref();
       closers.push(async () => clearInterval(timer));
     }
-    return { url: baseUrl, emulator, env: handlerEnv, refreshIntervalSeconds: intervalSeconds, close };
+    return {
+      url: baseUrl,
+      host,
+      emulator,
+      env: handlerEnv,
+      refreshIntervalSeconds: intervalSeconds,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -168,9 +193,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  * The local stand-in for the EventBridge schedule: it invokes the very handler module the scheduled Lambda runs,
  * one pass at a time (a pass still running when the next tick comes is not doubled).
  */
-function createLocalRefresher(rootDir: string, log: (line: string) => void) {
+function createLocalRefresher(
+  rootDir: string,
+  log: (line: string) => void,
+  deps: ReturnType<typeof createDeps>,
+) {
   let running: Promise<unknown> | undefined;
-  const runOnce = async (): Promise<unknown> => {
+  const runOnce = async (options?: { now: boolean; openId?: string | undefined }): Promise<unknown> => {
+    if (options?.now) {
+      // Due or not (tokens live 24 h, so a fault queued by hand would otherwise wait a day for its refresh).
+      const deadline = Date.now() + 60_000;
+      return {
+        connections: await refreshNow(deps, { openId: options.openId, owner: 'local-now', deadline }),
+      };
+    }
     if (running) return running;
     running = (async () => {
       const module = (await import(pathToFileURL(join(rootDir, 'functions/refresh-scheduled.ts')).href)) as {
@@ -190,6 +226,19 @@ function createLocalRefresher(rootDir: string, log: (line: string) => void) {
     return running;
   };
   return { runOnce };
+}
+
+/** The local stand-in for the snapshot schedule: the very handler module the snapshot Lambda runs. */
+function localAnalyticsPass(rootDir: string) {
+  return async (input: { all: boolean }): Promise<unknown> => {
+    const module = (await import(pathToFileURL(join(rootDir, 'functions/analytics-snapshot.ts')).href)) as {
+      handler: (event: unknown, context: Context) => Promise<unknown>;
+    };
+    return module.handler(
+      { source: 'local.dev', all: input.all },
+      lambdaContext('AnalyticsSnapshotFunction', 5 * 60_000),
+    );
+  };
 }
 
 /** The publisher's handler module, one run at a time (POST /dev/posts/run and the timer share it). */
@@ -226,7 +275,7 @@ function definedOnly(env: Record<string, string | undefined>): Record<string, st
   >;
 }
 
-async function listen(port: number): Promise<Server> {
+async function listen(port: number, host: string): Promise<Server> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -234,7 +283,7 @@ async function listen(port: number): Promise<Server> {
         error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use: set PORT to another port`) : error,
       ),
     );
-    server.listen(port, resolve);
+    server.listen(port, host, resolve);
   });
   return server;
 }

@@ -11,15 +11,17 @@ import { ConfigError } from './errors.js';
 import { type ConnectionEvents, LoggedConnectionEvents } from './events/connection-events.js';
 import type { UploadFiles } from './files/upload-files.js';
 import { Logger } from './log.js';
-import { type MetricSink, stdoutMetricSink } from './metrics.js';
+import { type MetricLineWriter, type MetricSink, prettyMetricLines, stdoutMetricLines } from './metrics.js';
 import { type ChunkRules, TIKTOK_CHUNK_RULES } from './publish/chunk-plan.js';
 import type { RefreshQueue } from './queue/refresh-queue.js';
 import type { Redacted } from './redacted.js';
 import type { ClientSecretSource } from './secrets/client-secret.js';
 import { StaticClientSecret } from './secrets/static-client-secret.js';
+import { AnalyticsStore } from './store/analytics-store.js';
 import { ConnectionStore } from './store/connection-store.js';
 import { createDynamoClient } from './store/dynamo-client.js';
 import { OAuthStateStore } from './store/oauth-state-store.js';
+import { PendingConnectStore } from './store/pending-connect-store.js';
 import { PostStore } from './store/post-store.js';
 import { RateBudget } from './store/rate-budget.js';
 import { ResponseCache } from './store/response-cache.js';
@@ -82,6 +84,8 @@ export type ServiceDeps = {
   now: () => number;
   random: () => number;
   states: OAuthStateStore;
+  /** Consented connect attempts waiting for the starting user's confirm. */
+  pendingConnects: PendingConnectStore;
   connections: ConnectionStore;
   tiktokOAuth: TikTokOAuthClient;
   tiktokUserInfo: TikTokUserInfo;
@@ -98,6 +102,8 @@ export type ServiceDeps = {
   refreshQueue: RefreshQueue | undefined;
   /** Named points in the refresh path where tests stop or kill the work (crash simulation); no-op otherwise. */
   checkpoint: (name: RefreshCheckpoint) => Promise<void>;
+  /** Snapshot history (shared/analytics). */
+  analytics: AnalyticsStore;
   /** Scheduled posts and the uploads they use. */
   posts: PostStore;
   uploads: UploadStore;
@@ -118,7 +124,8 @@ export type DepsOverrides = {
   now?: () => number;
   random?: () => number;
   events?: ConnectionEvents;
-  metrics?: MetricSink;
+  /** Where EMF lines go (the stack dimension comes from the configuration). @default stdout */
+  metrics?: MetricLineWriter;
   refreshQueue?: RefreshQueue;
   checkpoint?: (name: RefreshCheckpoint) => Promise<void>;
   dataKeys?: DataKeyProvider;
@@ -139,7 +146,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
   const cipher = new TokenCipher(overrides.dataKeys ?? dataKeysFor(config));
   const clientSecret = overrides.clientSecret ?? clientSecretFor(config);
   const { apiBaseUrl, httpTimeoutMs } = config.tiktok;
-  const logger = overrides.logger ?? new Logger({ context: { service: 'tiktok-connect' } });
+  const logger =
+    overrides.logger ?? new Logger({ context: { service: 'tiktok-connect' }, format: config.log.format });
   return {
     config,
     logger,
@@ -147,10 +155,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     random: overrides.random ?? Math.random,
     clientSecret,
     events: overrides.events ?? new LoggedConnectionEvents(logger),
-    metrics: overrides.metrics ?? stdoutMetricSink,
+    metrics: {
+      stack: config.stackName,
+      write: overrides.metrics ?? (config.log.format === 'pretty' ? prettyMetricLines : stdoutMetricLines),
+    },
     refreshQueue: overrides.refreshQueue,
     checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
+    pendingConnects: new PendingConnectStore({ db, tableName: config.tableName, cipher }),
     connections: new ConnectionStore({
       db,
       tableName: config.tableName,
@@ -176,6 +188,11 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     },
     rateBudget: new RateBudget({ db, tableName: config.tableName }),
     responseCache: new ResponseCache({ db, tableName: config.tableName }),
+    analytics: new AnalyticsStore({
+      db,
+      tableName: config.tableName,
+      retentionDays: config.analytics.retentionDays,
+    }),
     posts: new PostStore({ db, tableName: config.tableName }),
     uploads: new UploadStore({ db, tableName: config.tableName }),
     uploadFiles: overrides.uploadFiles ?? uploadFilesNotHandedIn(),
@@ -226,7 +243,7 @@ export type AwsProviders = {
 /** The Lambda entry points' deps: configuration from the environment, real AWS clients. */
 export function createDepsFromEnv(aws: AwsProviders = {}): ServiceDeps {
   const config = loadConfig();
-  const logger = new Logger({ context: { service: 'tiktok-connect' } });
+  const logger = new Logger({ context: { service: 'tiktok-connect' }, format: config.log.format });
   const events = aws.events?.(config);
   const refreshQueue = aws.refreshQueue?.(config);
   // The stack sets these only for the functions that publish or enqueue: a mismatch is a wiring bug.

@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'access_denied'
   | 'authorization_failed'
   | 'scope_missing'
+  // the confirm step (POST /auth/tiktok/confirm)
+  | 'confirmation_invalid'
+  | 'confirmation_expired'
+  | 'connect_user_mismatch'
   // the frontend API
   | 'unsupported_media_type'
   | 'payload_too_large'
@@ -128,6 +132,8 @@ export class TikTokError extends AppError {
       httpStatus?: number;
       /** TikTok's own Retry-After, when it sent one. */
       retryAfterSeconds?: number | undefined;
+      /** TikTok's human text (`error_description`, `error.message`): for the log line only, never the client. */
+      tiktokMessage?: string | undefined;
       cause?: unknown;
     },
   ) {
@@ -138,6 +144,7 @@ export class TikTokError extends AppError {
         tiktokCode: options.tiktokCode,
         tiktokLogId: options.logId,
         tiktokHttpStatus: options.httpStatus,
+        tiktokMessage: options.tiktokMessage,
       },
     });
     this.tiktokCode = options.tiktokCode;

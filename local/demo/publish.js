@@ -67,7 +67,13 @@ const FAIL_REASONS = {
 const $ = (id) => document.getElementById(id);
 const openId = new URLSearchParams(location.search).get('openId') ?? '';
 const base = `/tiktok/connections/${encodeURIComponent(openId)}`;
-const state = { creator: undefined, blocked: false, durationSec: undefined, file: undefined, previewUrl: undefined };
+const state = {
+  creator: undefined,
+  blocked: false,
+  durationSec: undefined,
+  file: undefined,
+  previewUrl: undefined,
+};
 let pollTimer;
 
 class ApiError extends Error {
@@ -165,7 +171,8 @@ function blockPosting(reason, fallback) {
   state.blocked = true;
   const box = $('cannot-post');
   box.hidden = false;
-  box.textContent = FAIL_REASONS[reason] ?? fallback ?? `You cannot post with this account right now (${reason}).`;
+  box.textContent =
+    FAIL_REASONS[reason] ?? fallback ?? `You cannot post with this account right now (${reason}).`;
   for (const control of $('compose-form').elements) control.disabled = true;
 }
 

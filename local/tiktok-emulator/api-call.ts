@@ -61,6 +61,7 @@ function logCall(ctx: EmulatorContext, call: ApiCall, status: number, reply?: Re
     endpoint: call.endpoint,
     at: Date.now(),
     status,
+    logId: call.logId,
     ...(reply?.errorCode !== undefined && { errorCode: reply.errorCode }),
     ...(reply?.openId !== undefined && { openId: reply.openId }),
     ...(call.grantType !== undefined && { grantType: call.grantType }),

@@ -13,6 +13,8 @@ export type EmulatedVideo = {
   commentCount: number;
   shareCount: number;
   viewCount: number;
+  /** Live stats only (local): where the counters are heading; absent = the counters above, fixed. */
+  growth?: import('./live-stats.js').VideoGrowth;
 };
 
 export type EmulatedUser = {
@@ -28,6 +30,8 @@ export type EmulatedUser = {
   likesCount: number;
   /** Newest first, distinct create times. */
   videos: EmulatedVideo[];
+  /** Live stats only (local): followers evolve from this base. */
+  growth?: import('./live-stats.js').UserGrowth;
 };
 
 type Persona = Omit<EmulatedUser, 'videos' | 'likesCount'> & {

@@ -2,6 +2,7 @@ import type { EmulatedUser } from './built-in-users.js';
 import type { CallLog } from './call-log.js';
 import type { EmulatorSettings } from './emulator-options.js';
 import type { FaultQueue } from './fault-queue.js';
+import type { EmulatorClock } from './live-stats.js';
 import type { PostingState } from './posting-state.js';
 import type { TokenStore } from './token-store.js';
 
@@ -16,6 +17,8 @@ export type EmulatorContext = {
   origin: string;
   /** Aborted by close(): ends latency waits and hanging requests. */
   closing: AbortSignal;
+  /** What "now" is for posted videos and live stats. */
+  clock: EmulatorClock;
 };
 
 export function findUser(ctx: EmulatorContext, openId: string): EmulatedUser | undefined {

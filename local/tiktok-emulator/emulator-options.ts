@@ -17,8 +17,12 @@ export type EmulatorOptions = {
   refreshTokenTtlSeconds?: number;
   /** Added delay on every API call (token/revoke/user/video), default 0. */
   latencyMs?: number;
+  /** Keep the issued grants in this file so they survive a restart (the local stack's `.data/`); default: memory. */
+  stateFile?: string;
   /** GET authorize redirects at once with a code, as if this user approved every requested scope. */
   autoConsent?: { userId: string };
+  /** Local: counters that evolve over time and new videos appearing (seeded, deterministic); default off. */
+  liveStats?: import('./live-stats.js').LiveStatsOptions;
 } & PostingOptions;
 
 /** The Content Posting API's app-level facts (docs/publishing.md). */

@@ -12,6 +12,7 @@ import {
   type TunableOptions,
 } from './emulator-options.js';
 import { FaultQueue } from './fault-queue.js';
+import { addLiveActivity, EmulatorClock } from './live-stats.js';
 import { PostingState } from './posting-state.js';
 import { createRequestListener } from './request-router.js';
 import { TokenStore } from './token-store.js';
@@ -40,6 +41,8 @@ export type TikTokEmulator = {
   calls: CallLog;
   /** Content posting: creators' account settings, publish tasks, queued processing outcomes, webhooks sent. */
   posting: PostingState;
+  /** Local simulation: shift the emulator's "now" (videos posted, live counters) by offsetSeconds. */
+  clock: EmulatorClock;
   setOptions(partial: TunableOptions): void;
   /** Issue an authorization code as if `userId` approved `scopes` on the consent page. */
   issueCode(input: CodeRequest): string;
@@ -53,6 +56,8 @@ export type TikTokEmulator = {
 export async function startTikTokEmulator(options: EmulatorOptions): Promise<TikTokEmulator> {
   const settings = resolveSettings(options);
   const users = createBuiltInUsers();
+  if (options.liveStats) addLiveActivity(users, options.liveStats);
+  const clock = new EmulatorClock();
   if (
     settings.autoConsent !== undefined &&
     !users.some((user) => user.openId === settings.autoConsent?.userId)
@@ -78,12 +83,13 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
   const ctx: EmulatorContext = {
     settings,
     users,
-    tokens: new TokenStore(),
+    tokens: new TokenStore({ stateFile: options.stateFile }),
     faults: new FaultQueue(),
     calls: new CallLog(),
     posting: new PostingState(),
     origin,
     closing: closing.signal,
+    clock,
   };
   // Leo Bakes keeps a private account: the one an unaudited app may post to.
   const leo = users.find((user) => user.username === 'leo.bakes');
@@ -99,12 +105,14 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     faults: ctx.faults,
     calls: ctx.calls,
     posting: ctx.posting,
+    clock,
     setOptions: (partial) => applyTunableOptions(settings, partial),
     issueCode: (input) => issueAuthorizationCode(ctx, input),
     revokeUser: (openId) => ctx.tokens.revokeUser(openId),
     secretsSeen: () => [settings.clientSecret, ...ctx.tokens.secretsSeen()],
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
+        ctx.tokens.flush();
         closing.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

@@ -1,4 +1,5 @@
 import type { EmulatedUser } from './built-in-users.js';
+import { followerCountAt, isPosted, likesCountAt } from './live-stats.js';
 import type { Scope } from './scopes.js';
 
 /** tiktok-api.md §9: since the Feb-2024 migration profile and stats fields need their own scopes. */
@@ -34,6 +35,7 @@ export function userFieldValue(
   user: EmulatedUser,
   field: UserField,
   origin: string,
+  nowSeconds: number = Math.floor(Date.now() / 1000),
 ): string | number | boolean {
   switch (field) {
     case 'open_id':
@@ -57,12 +59,12 @@ export function userFieldValue(
     case 'username':
       return user.username;
     case 'follower_count':
-      return user.followerCount;
+      return followerCountAt(user, nowSeconds);
     case 'following_count':
       return user.followingCount;
     case 'likes_count':
-      return user.likesCount;
+      return likesCountAt(user, nowSeconds);
     case 'video_count':
-      return user.videos.length;
+      return user.videos.filter((video) => isPosted(video, nowSeconds)).length;
   }
 }

@@ -34,7 +34,7 @@ export function answerUserInfo(
     return displayError(400, 'scope_permission_missed', message, logId);
   }
   const user = Object.fromEntries(
-    fields.map((field) => [field, userFieldValue(caller.user, field, ctx.origin)]),
+    fields.map((field) => [field, userFieldValue(caller.user, field, ctx.origin, ctx.clock.nowSeconds())]),
   );
   return displaySuccess({ user }, logId, caller.user.openId);
 }

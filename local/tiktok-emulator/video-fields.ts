@@ -1,4 +1,5 @@
 import type { EmulatedUser, EmulatedVideo } from './built-in-users.js';
+import { videoStatsAt } from './live-stats.js';
 
 export const VIDEO_FIELDS = [
   'id',
@@ -63,13 +64,13 @@ export function videoFieldValue(
     case 'embed_link':
       return `https://www.tiktok.com/player/v1/${video.id}`;
     case 'like_count':
-      return video.likeCount;
+      return videoStatsAt(video, links.nowSeconds).likeCount;
     case 'comment_count':
-      return video.commentCount;
+      return videoStatsAt(video, links.nowSeconds).commentCount;
     case 'share_count':
-      return video.shareCount;
+      return videoStatsAt(video, links.nowSeconds).shareCount;
     case 'view_count':
-      return video.viewCount;
+      return videoStatsAt(video, links.nowSeconds).viewCount;
   }
 }
 

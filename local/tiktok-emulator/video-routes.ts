@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { EmulatedVideo } from './built-in-users.js';
 import { authenticateCaller, type DisplayCaller, isReply, requestedFields } from './display-auth.js';
 import type { EmulatorContext } from './emulator-context.js';
+import { isPosted } from './live-stats.js';
 import { displayError, displaySuccess, type Reply } from './replies.js';
 import { parseJson } from './request-body.js';
 import { isVideoField, projectVideo, type VideoField } from './video-fields.js';
@@ -32,7 +33,11 @@ export function answerVideoList(
   }
   // A zero cursor is treated as absent (protobuf-style default), i.e. start from the newest video.
   const before = cursor === 0 ? Number.POSITIVE_INFINITY : cursor;
-  const older = newestFirst(request.caller.user.videos).filter((video) => video.createTime * 1000 < before);
+  const now = ctx.clock.nowSeconds();
+  // Only what is posted by now: with live stats, videos appear as the clock moves on.
+  const older = newestFirst(request.caller.user.videos).filter(
+    (video) => video.createTime * 1000 < before && isPosted(video, now),
+  );
   const page = older.slice(0, maxCount);
   const last = page.at(-1);
   return displaySuccess(
@@ -69,7 +74,10 @@ export function answerVideoQuery(
     const message = `filters.video_ids must be a list of 1 to ${MAX_QUERY_IDS} video id strings.`;
     return displayError(400, 'invalid_params', message, logId);
   }
-  const owned = new Map(request.caller.user.videos.map((video) => [video.id, video]));
+  const now = ctx.clock.nowSeconds();
+  const owned = new Map(
+    request.caller.user.videos.filter((video) => isPosted(video, now)).map((video) => [video.id, video]),
+  );
   const videos = [...new Set(ids as string[])].flatMap((id) => {
     const video = owned.get(id);
     return video === undefined ? [] : [projectVideo(video, request.fields, linkContext(ctx, request.caller))];
@@ -127,6 +135,6 @@ function linkContext(ctx: EmulatorContext, caller: DisplayCaller) {
     origin: ctx.origin,
     clientKey: ctx.settings.clientKey,
     owner: caller.user,
-    nowSeconds: Math.floor(Date.now() / 1000),
+    nowSeconds: ctx.clock.nowSeconds(),
   };
 }

@@ -11,6 +11,8 @@ export type ConnectionEventType =
   | 'disconnected'
   | 'revoked'
   | 'refresh_token_expiring'
+  /** Analytics: a video's first-24 h view velocity is well above the creator's median. */
+  | 'video_breakout'
   // Content posting: a post reached a final state (details carry postId, publishId, failReason, tiktokPostId).
   | 'post_published'
   | 'post_failed';

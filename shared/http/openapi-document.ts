@@ -10,6 +10,7 @@ import {
   toJsonSchemaDefs,
 } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
+import * as a from './analytics-schemas.js';
 import * as s from './api-schemas.js';
 import * as p from './posting-schemas.js';
 import { ROUTES, type RouteSpec } from './route-table.js';
@@ -23,12 +24,14 @@ type ResponseSpec = {
   /** A second body shape, for answers that come from API Gateway rather than the handler. */
   gatewayBody?: ComponentName;
   headers?: Record<string, { description: string; required?: boolean; schema: JsonSchema }>;
+  /** Also served as text/csv (with `Accept: text/csv`). */
+  csv?: boolean;
 };
 
 type RouteContract = {
   summary: string;
   description: string;
-  tag: 'connect' | 'connections' | 'webhooks' | 'posting';
+  tag: 'connect' | 'connections' | 'webhooks' | 'analytics' | 'posting';
   path?: ObjectSchema;
   query?: ObjectSchema;
   headers?: ObjectSchema;
@@ -49,9 +52,17 @@ const COMPONENTS = {
   VideoQueryBody: s.VideoQueryBodySchema,
   VideoQueryResponse: s.VideoQueryResponseSchema,
   DisconnectResponse: s.DisconnectResponseSchema,
+  ConfirmBody: s.ConfirmBodySchema,
+  ConfirmResponse: s.ConfirmResponseSchema,
   StartJsonResponse: s.StartJsonResponseSchema,
   TikTokWebhookBody: s.TikTokWebhookBodySchema,
   WebhookResponse: s.WebhookResponseSchema,
+  AnalyticsSeries: a.AnalyticsSeriesSchema,
+  AnalyticsHashtags: a.HashtagsResponseSchema,
+  AnalyticsFollowerGrowth: a.FollowerGrowthResponseSchema,
+  AnalyticsVideoMetrics: a.VideoMetricsResponseSchema,
+  AnalyticsBreakouts: a.BreakoutsResponseSchema,
+  AnalyticsHeatmap: a.HeatmapResponseSchema,
   CreatorInfo: p.CreatorInfoResponseSchema,
   UploadRequest: p.UploadBodySchema,
   Upload: p.UploadResponseSchema,
@@ -120,6 +131,18 @@ const TIKTOK_READ_ERRORS: Record<string, ResponseSpec> = {
   '504': problem('TikTok did not answer in time, after bounded retries (code `tiktok_timeout`).'),
 };
 
+/** Answers of the analytics routes besides their success: they read stored history, never TikTok. */
+const ANALYTICS_ERRORS: Record<string, ResponseSpec> = {
+  '400': problem(
+    'A malformed date, `from` after `to`, a range longer than the retention, or a bad parameter (code `invalid_request`).',
+  ),
+  '401': unauthorized,
+  '404': problem(
+    'No such connection for this user (code `connection_not_found`); another user’s looks the same.',
+  ),
+  '500': internal,
+};
+
 /** Answers every posting route on a connection can give besides its own. */
 const POSTING_ERRORS: Record<string, ResponseSpec> = {
   '400': problem('A path, query or body parameter is invalid (code `invalid_request`).'),
@@ -130,7 +153,53 @@ const POSTING_ERRORS: Record<string, ResponseSpec> = {
   '500': internal,
 };
 
+const analyticsContract = (summary: string, description: string, body: ComponentName): RouteContract => ({
+  tag: 'analytics',
+  summary,
+  description,
+  path: s.ConnectionPathSchema,
+  query: a.AnalyticsRangeQuerySchema,
+  responses: { '200': { description: 'The figures for the range.', body }, ...ANALYTICS_ERRORS },
+});
+
 const CONTRACTS: Record<string, RouteContract> = {
+  'GET /tiktok/connections/{openId}/analytics': {
+    tag: 'analytics',
+    summary: 'Snapshot history: account counters and per-video stats over time',
+    description:
+      'Every snapshot taken in the range (UTC days, inclusive; default the last 30), time-ordered: the account’s counters and the points of the most recently posted videos (`limit`, default 100; page on with `nextCursor`). Snapshots start when the account is connected: TikTok keeps no history. Points older than 30 days are kept one per day. With `Accept: text/csv` the same series comes as CSV.',
+    path: s.ConnectionPathSchema,
+    query: a.AnalyticsSeriesQuerySchema,
+    responses: {
+      '200': { description: 'The series.', body: 'AnalyticsSeries', csv: true },
+      ...ANALYTICS_ERRORS,
+    },
+  },
+  'GET /tiktok/connections/{openId}/analytics/hashtags': analyticsContract(
+    'Hashtag performance',
+    'Hashtags parsed from the captions of videos with snapshots in the range (lower-cased, without `#`), with their videos’ latest views, median views per video and engagement rate, most viewed first.',
+    'AnalyticsHashtags',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/followers': analyticsContract(
+    'Follower growth per day',
+    'The last follower count of each UTC day with a snapshot, and the change from the previous one.',
+    'AnalyticsFollowerGrowth',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/videos': analyticsContract(
+    'Engagement rate and view velocity per video',
+    'For every video with snapshots in the range: latest counts, engagement rate ((likes + comments + shares) / views) and view velocity (views per hour over the first 24 h and 7 days, where our snapshots cover them), fastest first.',
+    'AnalyticsVideoMetrics',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/breakouts': analyticsContract(
+    'Breakout videos',
+    'Videos whose first-24 h view velocity is at least `factor` times the creator’s own median (needs three videos to compare). The snapshot pass also publishes `tiktok.connection.video_breakout` on EventBridge when it first sees one.',
+    'AnalyticsBreakouts',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/heatmap': analyticsContract(
+    'Posting-time heatmap',
+    'Videos posted in the range by UTC weekday × hour of posting → median views 7 days after posting.',
+    'AnalyticsHeatmap',
+  ),
   'GET /tiktok/connections/{openId}/creator-info': {
     tag: 'posting',
     summary: 'What this creator may post now',
@@ -202,7 +271,7 @@ const CONTRACTS: Record<string, RouteContract> = {
       '200': { description: 'Cancelled.', body: 'Post' },
       ...POSTING_ERRORS,
       '404': problem('No such connection (`connection_not_found`) or post (`post_not_found`) for this user.'),
-      '409': problem('Publishing has begun (code `post_not_cancellable`, with `status`).'),
+      '409': problem('Publishing has begun (code `post_not_cancellable`, with `postStatus`).'),
     },
   },
   'GET /auth/tiktok/start': {
@@ -240,13 +309,36 @@ const CONTRACTS: Record<string, RouteContract> = {
     tag: 'connect',
     summary: 'TikTok’s redirect back (the registered redirect URI)',
     description:
-      'Checks the state and the flow cookie, exchanges the code, stores the connection, and redirects to the return URL with `tiktok=connected` or `tiktok=error&reason=<code>`.',
+      'Checks the state and the flow cookie, exchanges the code and reads the profile, then keeps the result pending (at most 10 minutes) and redirects to the return URL with `tiktok=pending&confirmation=<one-time code>` — nothing is connected until the signed-in user’s frontend sends that code to `POST /auth/tiktok/confirm`. Failures redirect with `tiktok=error&reason=<code>`.',
     query: s.CallbackQuerySchema,
     responses: {
       '302': { description: 'Back to the app with the outcome.', headers: location('The return URL.') },
       '400': problem(
         'No usable state: the app cannot be found to return to (`state_missing`, `state_invalid`).',
       ),
+      '500': internal,
+    },
+  },
+  'POST /auth/tiktok/confirm': {
+    tag: 'connect',
+    summary: 'Confirm a connection as the user who started it',
+    description:
+      'Back from TikTok with `tiktok=pending&confirmation=<code>`, the signed-in user’s frontend posts the code. The connection is stored only if the caller’s `sub` is the user who started the attempt; otherwise the result is discarded and its grant revoked at TikTok (a link opened by someone else connects nothing). The code works once, for 10 minutes; remove it from the address bar once used.',
+    body: { component: 'ConfirmBody', description: 'At most 1 KB of JSON.', required: true },
+    responses: {
+      '200': { description: 'Connected.', body: 'ConfirmResponse' },
+      '400': problem(
+        'Unknown or already used code (`confirmation_invalid`), or a malformed body (`invalid_request`).',
+      ),
+      '401': unauthorized,
+      '403': problem(
+        'Another user started this attempt (`connect_user_mismatch`): the result was discarded and its grant revoked; nothing was connected.',
+      ),
+      '410': problem(
+        'The result waited more than 10 minutes unconfirmed (`confirmation_expired`); connect again.',
+      ),
+      '413': problem('The body is larger than 1 KB (code `payload_too_large`).'),
+      '415': problem('The body is not `application/json` (code `unsupported_media_type`).'),
       '500': internal,
     },
   },
@@ -360,6 +452,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[] = ROUTES): Rec
       { name: 'connect', description: 'The OAuth flow that connects an account.' },
       { name: 'connections', description: 'The user’s connections and what TikTok shows of them.' },
       { name: 'webhooks', description: 'Called by TikTok.' },
+      { name: 'analytics', description: 'History from our own snapshots, and what is derived from it.' },
     ],
     paths,
     components: {
@@ -433,6 +526,7 @@ function responseOf(spec: ResponseSpec): Record<string, unknown> {
     content[mediaType] = { schema: ref(spec.body) };
   }
   if (spec.gatewayBody) content['application/json'] = { schema: ref(spec.gatewayBody) };
+  if (spec.csv) content['text/csv'] = { schema: { type: 'string' } };
   return {
     description: spec.description,
     ...(spec.headers ? { headers: spec.headers } : {}),

@@ -120,6 +120,55 @@ export const ROUTES: readonly RouteSpec[] = [
     functionName: 'CancelPostFunction',
     auth: 'jwt',
   },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/analytics',
+    entry: 'functions/analytics-series.ts',
+    functionName: 'AnalyticsSeriesFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/analytics/hashtags',
+    entry: 'functions/analytics-hashtags.ts',
+    functionName: 'AnalyticsHashtagsFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/analytics/followers',
+    entry: 'functions/analytics-followers.ts',
+    functionName: 'AnalyticsFollowersFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/analytics/videos',
+    entry: 'functions/analytics-videos.ts',
+    functionName: 'AnalyticsVideosFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/analytics/breakouts',
+    entry: 'functions/analytics-breakouts.ts',
+    functionName: 'AnalyticsBreakoutsFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'GET',
+    path: '/tiktok/connections/{openId}/analytics/heatmap',
+    entry: 'functions/analytics-heatmap.ts',
+    functionName: 'AnalyticsHeatmapFunction',
+    auth: 'jwt',
+  },
+  {
+    method: 'POST',
+    path: '/auth/tiktok/confirm',
+    entry: 'functions/auth-confirm.ts',
+    functionName: 'ConfirmConnectFunction',
+    auth: 'jwt',
+  },
 ];
 
 /** Matches a request path against a route path with `{param}` segments. */

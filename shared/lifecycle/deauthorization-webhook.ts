@@ -1,3 +1,4 @@
+import { deleteAnalyticsHistory } from '../analytics/history-lifecycle.js';
 import type { ServiceDeps } from '../deps.js';
 import { AppError, RequestError } from '../errors.js';
 import { handlePostWebhook, isPostWebhookEvent } from '../publish/post-webhook.js';
@@ -70,6 +71,7 @@ export async function handleTikTokWebhook(
         ...(removedAt === undefined ? {} : { connectedBefore: removedAt }),
       });
       if (!before) continue;
+      await deleteAnalyticsHistory(deps, key, reason);
       revoked++;
       await publish(deps, key, 'revoked', reason);
     }

@@ -44,7 +44,7 @@ export async function cancelPost(deps: ServiceDeps, key: ConnectionKey, postId: 
     409,
     `The post is ${now.status}; only scheduled posts can be cancelled`,
     {
-      problemFields: { status: now.status },
+      problemFields: { postStatus: now.status },
     },
   );
 }

@@ -240,7 +240,10 @@ export class PostStore {
     const conditions = ['leaseOwner = :owner', '#st = :publishing'];
     const values: Item = { ':owner': str(owner), ':publishing': str('publishing') };
     if (change.stage) {
-      conditions.push('stage = :stage');
+      // A post claimed from `scheduled` has no stage yet: that is `claimed`.
+      conditions.push(
+        change.stage === 'claimed' ? '(attribute_not_exists(stage) OR stage = :stage)' : 'stage = :stage',
+      );
       values[':stage'] = str(change.stage);
     }
     return this.#update(key, { set: change.set, remove: change.remove, conditions, values });
