@@ -249,7 +249,9 @@ async function serveFile(response: ServerResponse, path: string, contents?: Uint
     // Never framed (clickjacking): CSP frame-ancestors for current browsers, X-Frame-Options for older ones.
     'x-frame-options': 'DENY',
     'content-security-policy':
-      "default-src 'self'; img-src 'self' data: http: https:; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
+      // media-src blob: for the composer's preview of the chosen file; connect-src for its PUT to the presigned
+      // upload URL (another origin: the S3 server).
+      "default-src 'self'; img-src 'self' data: http: https:; media-src 'self' blob:; connect-src 'self' http: https:; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
     // The launch checks the Referer's origin: the page sends its origin, never its path or query.
     'referrer-policy': 'strict-origin',
   });
