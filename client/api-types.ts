@@ -184,6 +184,214 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tiktok/connections/{openId}/creator-info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What this creator may post now
+         * @description Reads TikTok’s `creator_info` now (never cached; TikTok allows 20 a minute per user): nickname, privacy options, disabled interactions, maximum duration. `privacyLevelOptions` is what this app may use (only `SELF_ONLY` while TikTok has not audited it); `postingBlockedReason` says why the creator cannot post now. Needs `video.publish`.
+         */
+        get: operations["creatorInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiktok/connections/{openId}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A presigned upload URL for one video
+         * @description Returns a presigned S3 `PUT` URL bound to the given Content-Type and size (at most 4 GB, TikTok’s limit). The browser sends the file there with that Content-Type; the URL expires after `expiresAt`. The API does not parse the video.
+         */
+        post: operations["createUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiktok/connections/{openId}/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scheduled and past posts
+         * @description Newest first, `limit` (1–50, default 20) per page; pass `cursor` from the previous page.
+         */
+        get: operations["listPosts"];
+        put?: never;
+        /**
+         * Schedule a post
+         * @description Checks the upload (this connection’s, fully stored), the time (not in the past beyond 2 minutes, at most 28 days ahead) and the privacy level against a fresh creator_info, then schedules the post. Any refusal is a 400 and nothing is scheduled. The publisher starts it within a minute of `publishAt` and calls TikTok’s init at most once.
+         */
+        post: operations["createPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiktok/connections/{openId}/posts/{postId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One post and its state
+         * @description `status`: scheduled, publishing, processing, published, inbox, failed (with `failReason`), cancelled. `tiktokPostId` once TikTok gives it.
+         */
+        get: operations["getPost"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a scheduled post
+         * @description Only a `scheduled` post can be cancelled; cancelling again answers the cancelled post.
+         */
+        delete: operations["cancelPost"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiktok/connections/{openId}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Snapshot history: account counters and per-video stats over time
+         * @description Every snapshot taken in the range (UTC days, inclusive; default the last 30), time-ordered: the account’s counters and the points of the most recently posted videos (`limit`, default 100; page on with `nextCursor`). Snapshots start when the account is connected: TikTok keeps no history. Points older than 30 days are kept one per day. With `Accept: text/csv` the same series comes as CSV.
+         */
+        get: operations["analyticsSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiktok/connections/{openId}/analytics/hashtags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hashtag performance
+         * @description Hashtags parsed from the captions of videos with snapshots in the range (lower-cased, without `#`), with their videos’ latest views, median views per video and engagement rate, most viewed first.
+         */
+        get: operations["analyticsHashtags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiktok/connections/{openId}/analytics/followers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follower growth per day
+         * @description The last follower count of each UTC day with a snapshot, and the change from the previous one.
+         */
+        get: operations["analyticsFollowers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiktok/connections/{openId}/analytics/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Engagement rate and view velocity per video
+         * @description For every video with snapshots in the range: latest counts, engagement rate ((likes + comments + shares) / views) and view velocity (views per hour over the first 24 h and 7 days, where our snapshots cover them), fastest first.
+         */
+        get: operations["analyticsVideos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiktok/connections/{openId}/analytics/breakouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Breakout videos
+         * @description Videos whose first-24 h view velocity is at least `factor` times the creator’s own median (needs three videos to compare). The snapshot pass also publishes `tiktok.connection.video_breakout` on EventBridge when it first sees one.
+         */
+        get: operations["analyticsBreakouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiktok/connections/{openId}/analytics/heatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Posting-time heatmap
+         * @description Videos posted in the range by UTC weekday × hour of posting → median views 7 days after posting.
+         */
+        get: operations["analyticsHeatmap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/tiktok/confirm": {
         parameters: {
             query?: never;
@@ -322,6 +530,12 @@ export interface components {
             /** @constant */
             status: "disconnected";
             revokedAtTikTok: boolean;
+            /**
+             * @description What happened at TikTok. `revoked`: the grant is ended. `kept_for_other_holder`: another app user’s connection to the same TikTok account still uses the authorization, so it was not revoked (only this connection’s tokens are deleted). `not_needed`: TikTok had already ended the grant. `failed`: it could not be revoked (see `revokeFailure`); the tokens are deleted anyway, but the grant may live on at TikTok until the user removes the app there.
+             * @enum {string}
+             */
+            revocation: "revoked" | "kept_for_other_holder" | "not_needed" | "failed";
+            /** @description Why it was not revoked: `no_tokens`, or our error code for the refresh (an expired access token is refreshed first) or the revoke that failed. */
             revokeFailure?: string;
         };
         ConfirmBody: {
@@ -356,6 +570,239 @@ export interface components {
             handled?: boolean;
             duplicate?: boolean;
             revoked?: number;
+        };
+        AnalyticsSeries: {
+            from: string;
+            to: string;
+            account: {
+                /** @description ISO-8601 UTC instant. */
+                at: string;
+                followerCount: number | null;
+                followingCount: number | null;
+                likesCount: number | null;
+                videoCount: number | null;
+            }[];
+            videos: {
+                /** @description TikTok video id (a string: 19 digits do not fit a JSON number). */
+                id: string;
+                /** @description ISO-8601 UTC instant. */
+                createdAt: string;
+                description?: string;
+                hashtags: string[];
+                points: {
+                    /** @description ISO-8601 UTC instant. */
+                    at: string;
+                    viewCount: number | null;
+                    likeCount: number | null;
+                    commentCount: number | null;
+                    shareCount: number | null;
+                }[];
+            }[];
+            nextCursor?: string;
+        };
+        AnalyticsHashtags: {
+            from: string;
+            to: string;
+            hashtags: {
+                /** @description Lower-cased, without `#`. */
+                tag: string;
+                videoCount: number;
+                viewCount: number;
+                medianViews: number;
+                engagementRate: number | null;
+            }[];
+        };
+        AnalyticsFollowerGrowth: {
+            from: string;
+            to: string;
+            days: {
+                date: string;
+                /** @description The day’s last snapshot. */
+                followerCount: number;
+                change: number | null;
+            }[];
+        };
+        AnalyticsVideoMetrics: {
+            from: string;
+            to: string;
+            videos: {
+                id: string;
+                /** @description ISO-8601 UTC instant. */
+                createdAt: string;
+                description?: string;
+                viewCount: number | null;
+                likeCount: number | null;
+                commentCount: number | null;
+                shareCount: number | null;
+                engagementRate: number | null;
+                velocity24h: number | null;
+                velocity7d: number | null;
+            }[];
+        };
+        AnalyticsBreakouts: {
+            from: string;
+            to: string;
+            factor: number;
+            medianVelocity24h: number | null;
+            videos: {
+                id: string;
+                /** @description ISO-8601 UTC instant. */
+                createdAt: string;
+                description?: string;
+                viewCount: number | null;
+                likeCount: number | null;
+                commentCount: number | null;
+                shareCount: number | null;
+                engagementRate: number | null;
+                velocity24h: number | null;
+                velocity7d: number | null;
+                /** @description velocity24h / the creator’s median. */
+                times: number;
+            }[];
+        };
+        AnalyticsHeatmap: {
+            from: string;
+            to: string;
+            cells: {
+                /** @description UTC weekday of posting, 0 = Sunday. */
+                weekday: number;
+                /** @description UTC hour of posting. */
+                hour: number;
+                videos: number;
+                medianViews7d: number;
+            }[];
+        };
+        CreatorInfo: {
+            nickname: string | null;
+            username: string | null;
+            avatarUrl: string | null;
+            /** @description What this app may use for this creator now (only SELF_ONLY while the app is unaudited). */
+            privacyLevelOptions: ("PUBLIC_TO_EVERYONE" | "MUTUAL_FOLLOW_FRIENDS" | "FOLLOWER_OF_CREATOR" | "SELF_ONLY")[];
+            /** @description What TikTok offers this creator (creator_info’s privacy_level_options). */
+            creatorPrivacyLevelOptions: ("PUBLIC_TO_EVERYONE" | "MUTUAL_FOLLOW_FRIENDS" | "FOLLOWER_OF_CREATOR" | "SELF_ONLY")[];
+            commentDisabled: boolean;
+            duetDisabled: boolean;
+            stitchDisabled: boolean;
+            maxVideoPostDurationSec: number | null;
+            /** @description false: TikTok has not audited this app; posts are private only. */
+            appAudited: boolean;
+            postingBlockedReason: string | null;
+            /** Format: date-time */
+            fetchedAt: string;
+            tiktokLogId?: string;
+        };
+        UploadRequest: {
+            /** @description The file’s size in bytes (at most 4,000,000,000). */
+            size: number;
+            /**
+             * @description Sent again as the PUT’s Content-Type.
+             * @enum {string}
+             */
+            contentType: "video/mp4" | "video/quicktime" | "video/webm";
+        };
+        Upload: {
+            uploadId: string;
+            /**
+             * Format: uri
+             * @description PUT the file here with exactly this Content-Type.
+             */
+            uploadUrl: string;
+            /** @constant */
+            method: "PUT";
+            headers: {
+                "Content-Type": string;
+            };
+            size: number;
+            contentType: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        PostRequest: {
+            uploadId: string;
+            /**
+             * @description The post’s title; hashtags and @mentions are parsed by TikTok.
+             * @default
+             */
+            caption: string;
+            /**
+             * @description Required for `direct`: one of the creator-info `privacyLevelOptions` (no default).
+             * @enum {string}
+             */
+            privacyLevel?: "PUBLIC_TO_EVERYONE" | "MUTUAL_FOLLOW_FRIENDS" | "FOLLOWER_OF_CREATOR" | "SELF_ONLY";
+            /**
+             * @description Default false; forced true where creator info says comments are disabled.
+             * @default false
+             */
+            disableComment: boolean;
+            /**
+             * @description Default false; forced true where creator info says so.
+             * @default false
+             */
+            disableDuet: boolean;
+            /**
+             * @description Default false; forced true where creator info says so.
+             * @default false
+             */
+            disableStitch: boolean;
+            /**
+             * @description Paid partnership (branded content); cannot be SELF_ONLY.
+             * @default false
+             */
+            brandContentToggle: boolean;
+            /**
+             * @description Promotes the creator’s own business.
+             * @default false
+             */
+            brandOrganicToggle: boolean;
+            /**
+             * Format: date-time
+             * @description When to publish; absent = now. At most 2 minutes in the past, 28 days ahead.
+             */
+            publishAt?: string;
+            /**
+             * @description `direct` (video.publish) or `inbox` (video.upload).
+             * @default direct
+             * @enum {string}
+             */
+            mode: "direct" | "inbox";
+        };
+        Post: {
+            postId: string;
+            openId: string;
+            /** @enum {string} */
+            status: "scheduled" | "publishing" | "processing" | "published" | "inbox" | "failed" | "cancelled";
+            /** @enum {string} */
+            mode: "direct" | "inbox";
+            uploadId: string;
+            caption: string;
+            privacyLevel: string;
+            disableComment: boolean;
+            disableDuet: boolean;
+            disableStitch: boolean;
+            brandContentToggle: boolean;
+            brandOrganicToggle: boolean;
+            /** Format: date-time */
+            publishAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description On `failed`: TikTok’s fail reason or ours. */
+            failReason?: string;
+            publishId?: string;
+            /** @description On `published`, once TikTok gives it. */
+            tiktokPostId?: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            upload?: {
+                chunksSent: number;
+                totalChunks: number;
+            };
+        };
+        PostPage: {
+            posts: components["schemas"]["Post"][];
+            cursor: string | null;
+            hasMore: boolean;
         };
     };
     responses: never;
@@ -1038,6 +1485,932 @@ export interface operations {
             };
             /** @description The body is too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    creatorInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creator’s posting options. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatorInfo"];
+                };
+            };
+            /** @description A path, query or body parameter is invalid (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The connection lacks a scope this needs: `scope_missing` (known before asking TikTok) or `tiktok_scope_not_authorized` (TikTok said so). `missingScopes` names them; `reconnectUrl` starts the connect flow again with the consent screen. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The connection can no longer be used — refresh token expired or revoked (code `connection_reauth_required`); connect again via `reconnectUrl`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: the app-wide budget per TikTok endpoint is spent (`rate_budget_exhausted`) or TikTok said so (`tiktok_rate_limited`). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TikTok failed after bounded retries (`tiktok_unavailable`, `tiktok_bad_response`, `tiktok_invalid_request`, `tiktok_access_token_invalid`); `tiktokLogId` identifies the call. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The connection’s token is being refreshed by another request (code `connection_busy`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TikTok did not answer in time, after bounded retries (code `tiktok_timeout`). */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file’s size and type. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Where to PUT the file. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Upload"];
+                };
+            };
+            /** @description A path, query or body parameter is invalid (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` (code `unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload storage is unavailable (code `upload_storage_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPosts: {
+        parameters: {
+            query?: {
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of posts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostPage"];
+                };
+            };
+            /** @description A path, query or body parameter is invalid (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        /** @description At most 32 KB of JSON. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostRequest"];
+            };
+        };
+        responses: {
+            /** @description Scheduled. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            /** @description Refused, nothing scheduled: `invalid_request`, `upload_not_found`, `upload_incomplete`, `publish_at_invalid`, `privacy_level_not_allowed` (with `privacyLevelOptions`), `posting_not_allowed` (with `tiktokCode`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description The connection lacks a scope this needs: `scope_missing` (known before asking TikTok) or `tiktok_scope_not_authorized` (TikTok said so). `missingScopes` names them; `reconnectUrl` starts the connect flow again with the consent screen. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The connection can no longer be used — refresh token expired or revoked (code `connection_reauth_required`); connect again via `reconnectUrl`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 32 KB (code `payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` (code `unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: the app-wide budget per TikTok endpoint is spent (`rate_budget_exhausted`) or TikTok said so (`tiktok_rate_limited`). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TikTok failed after bounded retries (`tiktok_unavailable`, `tiktok_bad_response`, `tiktok_invalid_request`, `tiktok_access_token_invalid`); `tiktokLogId` identifies the call. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The connection’s token is being refreshed by another request (code `connection_busy`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description TikTok did not answer in time, after bounded retries (code `tiktok_timeout`). */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+                postId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The post. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            /** @description A path, query or body parameter is invalid (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection (`connection_not_found`) or post (`post_not_found`) for this user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+                postId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            /** @description A path, query or body parameter is invalid (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection (`connection_not_found`) or post (`post_not_found`) for this user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Publishing has begun (code `post_not_cancellable`, with `status`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analyticsSeries: {
+        parameters: {
+            query?: {
+                /** @description First UTC day (inclusive), YYYY-MM-DD; default 29 days before `to`. */
+                from?: string;
+                /** @description Last UTC day (inclusive), YYYY-MM-DD; default today. */
+                to?: string;
+                limit?: string;
+                /** @description The previous page’s `nextCursor`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsSeries"];
+                    "text/csv": string;
+                };
+            };
+            /** @description A malformed date, `from` after `to`, a range longer than the retention, or a bad parameter (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analyticsHashtags: {
+        parameters: {
+            query?: {
+                /** @description First UTC day (inclusive), YYYY-MM-DD; default 29 days before `to`. */
+                from?: string;
+                /** @description Last UTC day (inclusive), YYYY-MM-DD; default today. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures for the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsHashtags"];
+                };
+            };
+            /** @description A malformed date, `from` after `to`, a range longer than the retention, or a bad parameter (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analyticsFollowers: {
+        parameters: {
+            query?: {
+                /** @description First UTC day (inclusive), YYYY-MM-DD; default 29 days before `to`. */
+                from?: string;
+                /** @description Last UTC day (inclusive), YYYY-MM-DD; default today. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures for the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsFollowerGrowth"];
+                };
+            };
+            /** @description A malformed date, `from` after `to`, a range longer than the retention, or a bad parameter (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analyticsVideos: {
+        parameters: {
+            query?: {
+                /** @description First UTC day (inclusive), YYYY-MM-DD; default 29 days before `to`. */
+                from?: string;
+                /** @description Last UTC day (inclusive), YYYY-MM-DD; default today. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures for the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsVideoMetrics"];
+                };
+            };
+            /** @description A malformed date, `from` after `to`, a range longer than the retention, or a bad parameter (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analyticsBreakouts: {
+        parameters: {
+            query?: {
+                /** @description First UTC day (inclusive), YYYY-MM-DD; default 29 days before `to`. */
+                from?: string;
+                /** @description Last UTC day (inclusive), YYYY-MM-DD; default today. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures for the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsBreakouts"];
+                };
+            };
+            /** @description A malformed date, `from` after `to`, a range longer than the retention, or a bad parameter (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something failed on our side (code `internal`). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analyticsHeatmap: {
+        parameters: {
+            query?: {
+                /** @description First UTC day (inclusive), YYYY-MM-DD; default 29 days before `to`. */
+                from?: string;
+                /** @description Last UTC day (inclusive), YYYY-MM-DD; default today. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The TikTok account’s open_id, as GET /tiktok/connections lists it. */
+                openId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures for the range. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsHeatmap"];
+                };
+            };
+            /** @description A malformed date, `from` after `to`, a range longer than the retention, or a bad parameter (code `invalid_request`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer JWT: API Gateway answers `{"message":"Unauthorized"}`, the handler a problem with code `unauthenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description No such connection for this user (code `connection_not_found`); another user’s looks the same. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,17 +3,29 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { DUE_INDEX, OPEN_ID_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../shared/store/table-schema.js';
+import {
+  ANALYTICS_DUE_INDEX,
+  DUE_INDEX,
+  OPEN_ID_INDEX,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+} from '../shared/store/table-schema.js';
 
 export interface ConnectionsTableProps {
   readonly encryptionKey: IKey;
 }
 
 /** Item-level DynamoDB actions a function can be granted on the table. */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+export type ItemAction =
+  | 'GetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'ConditionCheckItem'
+  | 'BatchWriteItem';
 
 /** The table's global secondary indexes, by name. */
-export type TableIndex = typeof DUE_INDEX.name | typeof OPEN_ID_INDEX.name;
+export type TableIndex = typeof DUE_INDEX.name | typeof OPEN_ID_INDEX.name | typeof ANALYTICS_DUE_INDEX.name;
 
 const READ_ONLY_ACTIONS: ReadonlySet<ItemAction> = new Set(['GetItem', 'ConditionCheckItem']);
 
@@ -48,6 +60,12 @@ export class ConnectionsTable extends Table {
       indexName: OPEN_ID_INDEX.name,
       partitionKey: { name: OPEN_ID_INDEX.partitionKey, type: AttributeType.STRING },
       sortKey: { name: OPEN_ID_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.addGlobalSecondaryIndex({
+      indexName: ANALYTICS_DUE_INDEX.name,
+      partitionKey: { name: ANALYTICS_DUE_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: ANALYTICS_DUE_INDEX.sortKey, type: AttributeType.NUMBER },
       projectionType: ProjectionType.KEYS_ONLY,
     });
   }

@@ -1,29 +1,23 @@
 import { fileURLToPath } from 'node:url';
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
-import {
-  Alarm,
-  type AlarmProps,
-  ComparisonOperator,
-  MathExpression,
-  Stats,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Grant } from 'aws-cdk-lib/aws-iam';
+import { AccountPrincipal, Grant, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteSpec } from '../shared/http/route-table.js';
 import { DUE_INDEX, OPEN_ID_INDEX } from '../shared/store/table-schema.js';
-import { AlarmTopic } from './alarm-topic.js';
+import type { AlarmTopic } from './alarm-topic.js';
 import { ClientSecret } from './client-secret.js';
 import { ConnectionsTable, type ItemAction, type TableIndex } from './connections-table.js';
 import { OperationsDashboard } from './operations-dashboard.js';
 import { refreshMetric } from './refresh-metrics.js';
+import { ServiceAlarms } from './service-alarms.js';
 import { ServiceFunction, type ServiceFunctionProps } from './service-function.js';
 import { type RouteAccess, ServiceHttpApi } from './service-http-api.js';
 import { CALLBACK_PATH, resolveSettings, type ServiceSettings } from './service-settings.js';
@@ -32,12 +26,13 @@ import { TokenKey } from './token-key.js';
 export interface TikTokConnectStackProps extends StackProps, ServiceSettings {
   /** Directory with `functions/` and `package-lock.json`. @default this repository */
   readonly projectRoot?: string;
-  /** Retention of the function and access logs. @default three months */
-  readonly logRetention?: RetentionDays;
-  /** X-Ray active tracing on every function. @default false */
-  readonly tracing?: boolean;
-  /** Stage-wide limit in requests per second. @default 50/s, bursts of 100 */
-  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * true: a required setting left unset is a warning and synth uses a placeholder (CI's offline synth,
+   * `-c ciSynth=true`). Default false: each one is a synth error, so such a stack cannot be deployed.
+   */
+  readonly allowPlaceholders?: boolean;
+  /** Where the settings come from, for the error messages. @default the stack's props */
+  readonly settingsSource?: string;
 }
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -59,6 +54,8 @@ interface FunctionAccess {
   readonly publishesEvents?: boolean;
   /** sqs:SendMessage on RefreshQueue, and REFRESH_QUEUE_URL. */
   readonly queuesRefreshWork?: boolean;
+  /** Reads TikTok's Display API: its rate budget and response cache settings (PutItem when the cache is on). */
+  readonly readsDisplayApi?: boolean;
   /** The REFRESH_* settings and PUBLISH_REFRESHED_EVENTS. */
   readonly refreshesTokens?: boolean;
 }
@@ -67,9 +64,8 @@ interface FunctionAccess {
  * The display routes read TikTok with the connection's access token, refreshing it on demand under the
  * refresher's lease: Get and Update the connection, open and seal tokens, the secret for TikTok's token
  * endpoint, and the refresh settings; a refresh that finds the grant gone publishes reauth_required.
- * The app-wide rate budget is a counter item (Update, Get). No PutItem: the response cache is off (the stack
- * sets no DISPLAY_CACHE_SECONDS); turning it on needs it. 29 s: their reads give up after 25 s, and API
- * Gateway waits 30 s at most.
+ * The app-wide rate budget is a counter item (Update, Get). PutItem only with displayCacheSeconds > 0, for
+ * the response cache (readsDisplayApi). 29 s: their reads give up after 25 s, and API Gateway waits 30 s at most.
  */
 const DISPLAY_READ_ACCESS = {
   timeout: Duration.seconds(29),
@@ -78,6 +74,7 @@ const DISPLAY_READ_ACCESS = {
   clientSecret: true,
   publishesEvents: true,
   refreshesTokens: true,
+  readsDisplayApi: true,
 } as const satisfies Omit<FunctionAccess, 'description'>;
 
 /**
@@ -215,9 +212,19 @@ export class TikTokConnectStack extends Stack {
   readonly api: ServiceHttpApi;
   /** The redirect URI registered at TikTok (a token until deploy when it is the API endpoint's). */
   readonly redirectUri: string;
-  readonly alarms: readonly Alarm[];
-  /** Only with `alarmEmail`. */
-  readonly alarmTopic: AlarmTopic | undefined;
+  /**
+   * Where scheduled runs that failed end up: events EventBridge could not deliver (its dead-letter queue) and
+   * invocations that failed or timed out (the refresher's on-failure destination). Add further schedules'
+   * targets here (`deadLetterQueue`): its alarm covers them.
+   */
+  readonly scheduledRunFailures: Queue;
+  /** Every alarm, and the topic they notify (always created; its ARN is the AlarmTopicArn output). */
+  readonly serviceAlarms: ServiceAlarms;
+  readonly alarmTopic: AlarmTopic;
+  /** Every alarm of the stack, in the order they were added. */
+  get alarms(): readonly Alarm[] {
+    return this.serviceAlarms.alarms;
+  }
   readonly dashboard: OperationsDashboard;
 
   readonly #functionDefaults: Pick<
@@ -225,20 +232,29 @@ export class TikTokConnectStack extends Stack {
     'environment' | 'logRetention' | 'tracing' | 'projectRoot'
   >;
   readonly #refreshEnvironment: Readonly<Record<string, string>>;
+  readonly #displayEnvironment: Readonly<Record<string, string>>;
+  readonly #displayCacheOn: boolean;
   /** Every function FUNCTION_ACCESS describes, by construct id, once created. */
   readonly #functions = new Map<string, ServiceFunction>();
 
   constructor(scope: Construct, id: string, props: TikTokConnectStackProps = {}) {
     super(scope, id, props);
     const settings = resolveSettings(props);
+    const source = props.settingsSource ?? 'the stack props';
     for (const key of settings.missing) {
-      Annotations.of(this).addWarningV2(
-        `tiktok-connect:missing-${key}`,
-        `${key} is not set (cdk.json context, -c ${key}=..., or a stack prop): synth uses a placeholder, ` +
-          'a deployed stack would not work',
-      );
+      if (props.allowPlaceholders) {
+        Annotations.of(this).addWarningV2(
+          `tiktok-connect:missing-${key}`,
+          `${key} is not set in ${source}: synth uses a placeholder, a deployed stack would not work`,
+        );
+      } else {
+        Annotations.of(this).addError(
+          `${key} is not set: add it to ${source} (a deployed stack would not work without it; ` +
+            'for an offline synth only, pass -c ciSynth=true)',
+        );
+      }
     }
-    const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    const logRetention = settings.logRetentionDays as RetentionDays;
 
     // At rest, tokens are encrypted twice under one key: the table's own encryption, and inside it each token
     // in an envelope whose data key the key wraps.
@@ -282,6 +298,7 @@ export class TikTokConnectStack extends Stack {
     // The API comes before the functions: unless set, the redirect URI is the API's own address.
     this.api = new ServiceHttpApi(this, 'HttpApi', {
       corsOrigins: settings.allowedReturnOrigins,
+      corsAllowHeaders: settings.corsAllowHeaders,
       // The frontend calls the JWT routes cross-origin; the public ones are navigations or server calls.
       corsMethods: [
         ...new Set(
@@ -291,7 +308,8 @@ export class TikTokConnectStack extends Stack {
       jwt: settings.jwt,
       customDomain: settings.customDomain,
       logRetention,
-      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      throttle: settings.apiThrottle,
+      hostedZone: settings.hostedZone,
     });
     this.redirectUri = settings.redirectUri ?? `${this.api.url}${CALLBACK_PATH}`;
 
@@ -299,8 +317,9 @@ export class TikTokConnectStack extends Stack {
     this.#functionDefaults = {
       projectRoot: props.projectRoot ?? REPOSITORY_ROOT,
       logRetention,
-      tracing: props.tracing ?? false,
+      tracing: settings.tracing,
       environment: {
+        STACK_NAME: this.stackName,
         TABLE_NAME: this.table.tableName,
         TOKEN_KMS_KEY_ID: this.tokenKey.keyArn,
         TIKTOK_CLIENT_KEY: settings.tiktokClientKey,
@@ -318,6 +337,19 @@ export class TikTokConnectStack extends Stack {
       REFRESH_MAX_INLINE: String(settings.refresh.maxInline),
       PUBLISH_REFRESHED_EVENTS: String(settings.refresh.publishRefreshedEvents),
     };
+    this.#displayEnvironment = {
+      DISPLAY_CACHE_SECONDS: String(settings.displayCacheSeconds),
+      TIKTOK_RATE_LIMIT_PER_MINUTE: String(settings.tiktokRateLimitPerMinute),
+    };
+    this.#displayCacheOn = settings.displayCacheSeconds > 0;
+
+    // Created before the functions: every function added through addFunction gets its errors and throttles
+    // alarms here.
+    this.serviceAlarms = new ServiceAlarms(this, { email: settings.alarms.email });
+    this.alarmTopic = this.serviceAlarms.topic;
+    if (settings.eventSubscriberAccounts.length > 0) {
+      this.#allowSubscribersFrom(settings.eventSubscriberAccounts);
+    }
 
     // The HTTP routes, one function each, exactly as shared/http/route-table.ts lists them (the local server
     // serves the same table): connect (start → launch → callback), the signed-in user's connections (list,
@@ -334,20 +366,43 @@ export class TikTokConnectStack extends Stack {
       entry: 'functions/refresh-scheduled.ts',
       timeout: Duration.minutes(5),
       memorySize: 1024,
+      reservedConcurrentExecutions: settings.reservedConcurrency.refresher,
     });
-    // The next scheduled run is the retry: an asynchronous retry would only run alongside it.
-    refresher.lambda.configureAsyncInvoke({ retryAttempts: 0 });
+    this.scheduledRunFailures = new Queue(this, 'ScheduledRunFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.scheduledRunFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: of the refresh schedule (EventBridge) and of the ' +
+        "refresher's failed asynchronous invocations (on-failure destination). Nothing consumes it.",
+    });
+    // The next scheduled run is the retry: an asynchronous retry would only run alongside it. A run that
+    // failed or timed out is recorded (request and error, never a token) for the alarm and the operator.
+    refresher.lambda.configureAsyncInvoke({
+      retryAttempts: 0,
+      onFailure: new SqsDestination(this.scheduledRunFailures),
+    });
     const scheduleInterval = Duration.minutes(settings.refresh.scheduleMinutes);
     new Rule(this, 'RefreshSchedule', {
       description: 'TikTok Connect: start a token refresh run',
       schedule: Schedule.rate(scheduleInterval),
-      // A run that could not start before the next one is due is dropped; the next one does its work.
-      targets: [new LambdaFunction(refresher.lambda, { maxEventAge: scheduleInterval })],
+      // A run that could not start before the next one is due is dropped; the next one does its work. An
+      // event EventBridge could not hand to Lambda (throttled, denied) lands in the failures queue.
+      targets: [
+        new LambdaFunction(refresher.lambda, {
+          maxEventAge: scheduleInterval,
+          deadLetterQueue: this.scheduledRunFailures,
+        }),
+      ],
     });
 
     const worker = this.#addServiceFunction('RefreshWorkerFunction', {
       entry: 'functions/refresh-worker.ts',
       timeout: REFRESH_WORKER_TIMEOUT,
+      reservedConcurrentExecutions: settings.reservedConcurrency.refreshWorker,
     });
     // One message (a batch of connection keys) per invocation; an unfinished one is reported, then retried.
     worker.lambda.addEventSource(
@@ -363,84 +418,55 @@ export class TikTokConnectStack extends Stack {
       throw new Error(`FUNCTION_ACCESS names functions the stack does not create: ${unused.join(', ')}`);
     }
 
-    // Alarms on what the refresh runs report (embedded metrics, namespace TikTokConnect) and the machinery.
-    const alarm = (alarmId: string, alarmProps: Omit<AlarmProps, 'alarmName' | 'treatMissingData'>) =>
-      new Alarm(this, alarmId, {
-        ...alarmProps,
-        alarmName: `${this.stackName}-${alarmId.replace(/Alarm$/, '')}`,
-        // No data means nothing ran into trouble (an idle queue, an hour without failures).
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-    this.alarms = [
-      alarm('TerminalFailuresAlarm', {
-        alarmDescription:
-          'More connections than usual became unusable in the last hour (TikTok refused the refresh ' +
-          'token): those users must connect again. A tiktok.connection.reauth_required event was ' +
-          'published for each.',
-        metric: refreshMetric('FailedTerminal', Duration.hours(1)),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        threshold: settings.alarms.terminalFailureThreshold,
-        evaluationPeriods: 1,
-      }),
-      alarm('InvalidClientAlarm', {
-        alarmDescription:
-          'TikTok refused our client key or secret (invalid_client): every refresh fails. Operator action: ' +
-          `check the key and put the current secret into ${clientSecretName}.`,
-        metric: refreshMetric('InvalidClient', Duration.minutes(5)),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 1,
-      }),
-      alarm('DeadLetterQueueAlarm', {
-        alarmDescription:
-          'Refresh batches failed three times and wait in the dead-letter queue. Read the worker logs, fix ' +
-          'the cause, then redrive the messages to the refresh queue.',
-        metric: this.refreshDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: Stats.MAXIMUM,
-        }),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 1,
-      }),
-      alarm('UnfinishedRefreshAlarm', {
-        alarmDescription:
-          'Two refresh runs in a row ran out of time with due connections left: tokens may expire before ' +
-          'they are refreshed. Raise refreshWorkerConcurrency or refreshConcurrency, or look for slow calls.',
-        metric: refreshMetric('UnfinishedDue', scheduleInterval),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-      }),
-      alarm('RefresherErrorsAlarm', {
-        alarmDescription: 'The refresher or a refresh worker failed (crash or timeout). See their logs.',
-        // FILL: a worker that did not run in a period publishes no datapoint, which would hide the other's.
-        metric: new MathExpression({
-          expression: 'FILL(refresher, 0) + FILL(worker, 0)',
-          usingMetrics: {
-            refresher: refresher.lambda.metricErrors({ statistic: Stats.SUM }),
-            worker: worker.lambda.metricErrors({ statistic: Stats.SUM }),
-          },
-          label: 'Refresher and worker errors',
-          period: Duration.minutes(5),
-        }),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 1,
-      }),
-    ];
-
-    this.alarmTopic = settings.alarms.email
-      ? new AlarmTopic(this, 'AlarmTopic', {
-          email: settings.alarms.email,
-          alarmNamePrefix: `${this.stackName}-`,
-        })
-      : undefined;
-    if (this.alarmTopic) {
-      const action = new SnsAction(this.alarmTopic);
-      for (const each of this.alarms) each.addAlarmAction(action);
-    }
+    // Alarms on what the refresh runs report (embedded metrics of this stack) and the machinery. Every
+    // function's errors and throttles have theirs already (addFunction).
+    const alarms = this.serviceAlarms;
+    alarms.add('TerminalFailuresAlarm', {
+      alarmDescription:
+        'More connections than usual became unusable in the last hour (TikTok refused the refresh ' +
+        'token): those users must connect again. A tiktok.connection.reauth_required event was ' +
+        'published for each.',
+      metric: refreshMetric(this.stackName, 'FailedTerminal', Duration.hours(1)),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: settings.alarms.terminalFailureThreshold,
+      evaluationPeriods: 1,
+    });
+    alarms.add('InvalidClientAlarm', {
+      alarmDescription:
+        'TikTok refused our client key or secret (invalid_client): every refresh fails. Operator action: ' +
+        `check the key and put the current secret into ${clientSecretName}.`,
+      metric: refreshMetric(this.stackName, 'InvalidClient', Duration.minutes(5)),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+    alarms.watchDeadLetterQueue(
+      'DeadLetterQueueAlarm',
+      this.refreshDeadLetterQueue,
+      'Refresh batches failed three times and wait in the dead-letter queue. Read the worker logs, fix ' +
+        'the cause, then redrive the messages to the refresh queue.',
+    );
+    alarms.add('UnfinishedRefreshAlarm', {
+      alarmDescription:
+        'Two refresh runs in a row ran out of time with due connections left: tokens may expire before ' +
+        'they are refreshed. Raise refreshWorkerConcurrency or refreshConcurrency, or look for slow calls.',
+      metric: refreshMetric(this.stackName, 'UnfinishedDue', scheduleInterval),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+    });
+    alarms.watchDeadLetterQueue(
+      'ScheduledRunFailuresAlarm',
+      this.scheduledRunFailures,
+      'A scheduled run did not start (EventBridge could not invoke it) or failed: the message in the ' +
+        'ScheduledRunFailures queue says which and why. The next run retries; delete the message once read.',
+    );
+    alarms.watchApi(this.api.api, {
+      serverErrorPercent: settings.alarms.api5xxPercent,
+      latencyMs: settings.alarms.apiLatencyMs,
+    });
+    alarms.watchTable(this.table);
 
     // What an operator looks at first: the alarms' state, connects, refreshes, TikTok's errors, latency.
     this.dashboard = new OperationsDashboard(this, 'OperationsDashboard', {
@@ -450,7 +476,9 @@ export class TikTokConnectStack extends Stack {
       refreshQueue: this.refreshQueue,
       refreshDeadLetterQueue: this.refreshDeadLetterQueue,
       refreshInterval: scheduleInterval,
-      alarms: this.alarms,
+      table: this.table,
+      scheduledRunFailures: this.scheduledRunFailures,
+      alarms: this.serviceAlarms.alarms,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
@@ -470,17 +498,69 @@ export class TikTokConnectStack extends Stack {
         'Connection events (source tiktok-connect, detail-type tiktok.connection.*): add rules here',
     });
     new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });
-    if (this.alarmTopic) {
-      new CfnOutput(this, 'AlarmTopicArn', {
-        value: this.alarmTopic.topicArn,
-        description: 'Alarm notifications; confirm the email subscription AWS sent to alarmEmail',
-      });
-    }
-    if (this.api.domainTarget) {
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topicArn,
+      description:
+        'Alarm and OK notifications: subscribe PagerDuty, Chatbot or email here (with alarmEmail set, ' +
+        'confirm the subscription AWS mailed)',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.dashboard.dashboardName}`,
+      description: 'The operations dashboard',
+    });
+    new CfnOutput(this, 'RefreshDeadLetterQueueArn', {
+      value: this.refreshDeadLetterQueue.queueArn,
+      description: 'Refresh batches that failed three times; redrive to the refresh queue once fixed',
+    });
+    new CfnOutput(this, 'ScheduledRunFailuresQueueArn', {
+      value: this.scheduledRunFailures.queueArn,
+      description: 'Scheduled runs that could not start or failed (EventBridge DLQ, Lambda on-failure)',
+    });
+    if (this.api.domainTarget && this.api.domainHostedZoneId) {
       new CfnOutput(this, 'CustomDomainTarget', {
         value: this.api.domainTarget,
-        description: 'Point a CNAME (or alias) for the custom domain at this name',
+        description: 'Point a CNAME (or an alias A/AAAA record) for the custom domain at this name',
       });
+      new CfnOutput(this, 'CustomDomainHostedZoneId', {
+        value: this.api.domainHostedZoneId,
+        description: "The regional domain's hosted zone id, for a Route 53 alias record",
+      });
+    }
+  }
+
+  /**
+   * Lets other AWS accounts subscribe to the connection events: they may create and manage rules (with
+   * targets in their own account) on the bus, only the rules they created themselves.
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
+   */
+  #allowSubscribersFrom(accounts: readonly string[]): void {
+    const rules = Fn.join('', [
+      `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/`,
+      this.eventBus.eventBusName,
+      '/*',
+    ]);
+    for (const account of accounts) {
+      this.eventBus.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `Subscriber${account}ManagesOwnRules`,
+          principals: [new AccountPrincipal(account)],
+          actions: [
+            'events:PutRule',
+            'events:PutTargets',
+            'events:DeleteRule',
+            'events:RemoveTargets',
+            'events:DisableRule',
+            'events:EnableRule',
+            'events:TagResource',
+            'events:UntagResource',
+            'events:DescribeRule',
+            'events:ListTargetsByRule',
+            'events:ListTagsForResource',
+          ],
+          resources: [rules],
+          conditions: { StringEqualsIfExists: { 'events:creatorAccount': account } },
+        }),
+      );
     }
   }
 
@@ -493,11 +573,13 @@ export class TikTokConnectStack extends Stack {
     options: Pick<ServiceFunctionProps, 'entry' | 'description'> & Partial<ServiceFunctionProps>,
   ): ServiceFunction {
     const defaults = this.#functionDefaults;
-    return new ServiceFunction(this, id, {
+    const fn = new ServiceFunction(this, id, {
       ...defaults,
       ...options,
       environment: { ...defaults.environment, ...options.environment },
     });
+    this.serviceAlarms.watchFunction(id, fn.lambda);
+    return fn;
   }
 
   /** A function of the service with the access, and the configuration, that FUNCTION_ACCESS gives it. */
@@ -515,11 +597,15 @@ export class TikTokConnectStack extends Stack {
         ...(access.publishesEvents ? { EVENT_BUS_NAME: this.eventBus.eventBusName } : {}),
         ...(access.queuesRefreshWork ? { REFRESH_QUEUE_URL: this.refreshQueue.queueUrl } : {}),
         ...(access.refreshesTokens ? this.#refreshEnvironment : {}),
+        ...(access.readsDisplayApi ? this.#displayEnvironment : {}),
         ...options.environment,
       },
     });
     this.#functions.set(id, fn);
-    if (access.items?.length) this.table.grantItemActions(fn, ...access.items);
+    // The response cache stores pages as items of their own (shared/store/response-cache.ts).
+    const cacheWrites: ItemAction[] = access.readsDisplayApi && this.#displayCacheOn ? ['PutItem'] : [];
+    const items = [...new Set([...(access.items ?? []), ...cacheWrites])];
+    if (items.length) this.table.grantItemActions(fn, ...items);
     for (const target of access.query === undefined ? [] : [access.query].flat()) {
       this.table.grantQuery(fn, target === 'table' ? undefined : target);
     }

@@ -12,6 +12,7 @@ import { corsPreflightHeaders, corsResponseHeaders } from '../shared/http/cors.j
 import { matchRoute, ROUTES } from '../shared/http/route-table.js';
 import { lambdaContext, toApiEvent, writeApiResult } from './http-adapter.js';
 import type { LocalJwtIssuer } from './local-authorizer.js';
+import { isLocalDevRequest } from './loopback.js';
 
 type LambdaHandler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -31,6 +32,9 @@ const DEMO_FILES: Record<string, string> = {
   '/platforms/connect': 'connect.html',
   '/platforms/connect.js': 'connect.js',
   '/platforms/connect.css': 'connect.css',
+  '/platforms/publish': 'publish.html',
+  '/platforms/publish.js': 'publish.js',
+  '/platforms/publish.css': 'publish.css',
 };
 
 /**
@@ -46,14 +50,25 @@ export function localRequestListener(options: {
    * due or not (`?now=1`, optionally `&openId=`: `npm run refresh -- --now [openId]`).
    */
   runRefresh: (options?: { now: boolean; openId?: string | undefined }) => Promise<unknown>;
+  /** One analytics snapshot pass now (POST /dev/analytics/snapshot[?all=1]); absent = 404. */
+  runAnalyticsSnapshot?: (options: { all: boolean }) => Promise<unknown>;
+  /** One publisher run now (POST /dev/posts/run): due posts started, posts waiting on TikTok checked once. */
+  runPublisher?: () => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
+  /** Request headers allowed cross-origin; default CORS_ALLOWED_HEADERS. */
+  corsHeaders?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
   let corsOrigins = options.corsOrigins;
   // Read on first use: the local stack puts the handlers' environment in place before requests arrive.
   const allowedOrigins = () => {
     corsOrigins ??= loadConfig().cors.allowedOrigins;
     return corsOrigins;
+  };
+  let corsHeaders = options.corsHeaders;
+  const allowedHeaders = () => {
+    corsHeaders ??= loadConfig().cors.allowedHeaders;
+    return corsHeaders;
   };
   const handlers = new Map<string, Promise<LambdaHandler>>();
   const loadHandler = (entry: string) => {
@@ -80,7 +95,7 @@ export function localRequestListener(options: {
     const method = request.method ?? 'GET';
     const origin = request.headers.origin;
     if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
-      response.writeHead(204, corsPreflightHeaders(origin, allowedOrigins()));
+      response.writeHead(204, corsPreflightHeaders(origin, allowedOrigins(), allowedHeaders()));
       response.end();
       return;
     }
@@ -89,6 +104,10 @@ export function localRequestListener(options: {
     }
 
     if (method === 'GET' && url.pathname === '/') return redirectTo(response, '/platforms/connect');
+    // Not there for anyone but this machine's own clients (see loopback.ts): as if the routes did not exist.
+    if (url.pathname.startsWith('/dev/') && !isLocalDevRequest(request)) {
+      return writeJson(response, 404, { message: 'Not Found' });
+    }
     if (method === 'GET' && url.pathname === '/dev/token') {
       const sub = url.searchParams.get('sub') ?? '';
       if (!/^[A-Za-z0-9._@-]{1,128}$/.test(sub)) {
@@ -100,6 +119,15 @@ export function localRequestListener(options: {
       const now = url.searchParams.get('now') === '1';
       const openId = url.searchParams.get('openId') ?? undefined;
       return writeJson(response, 200, await options.runRefresh(now ? { now, openId } : undefined));
+    }
+    if (method === 'POST' && url.pathname === '/dev/analytics/snapshot' && options.runAnalyticsSnapshot) {
+      const all = url.searchParams.get('all');
+      if (all !== null && all !== '1')
+        return writeJson(response, 400, { message: 'all must be 1 or absent' });
+      return writeJson(response, 200, await options.runAnalyticsSnapshot({ all: all === '1' }));
+    }
+    if (method === 'POST' && url.pathname === '/dev/posts/run' && options.runPublisher) {
+      return writeJson(response, 200, await options.runPublisher());
     }
     if (method === 'GET' && url.pathname === '/openapi.json') {
       return serveFile(response, join(options.rootDir, 'openapi.json'));

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
@@ -11,14 +12,21 @@ import { ensureTable } from '../shared/store/ensure-table.js';
 import { type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { lambdaContext } from './http-adapter.js';
 import { LocalJwtIssuer } from './local-authorizer.js';
+import { startLocalS3 } from './local-s3.js';
 import { localRequestListener } from './local-server.js';
+import { DEFAULT_LOCAL_HOST } from './loopback.js';
 import { startTikTokEmulator, type TikTokEmulator } from './tiktok-emulator/index.js';
 
 export const EMULATOR_CLIENT_KEY = 'local-client-key';
 export const EMULATOR_CLIENT_SECRET = 'local-client-secret';
+/** The emulator grants the posting scopes, so the local stack asks for them (docs/publishing.md). */
+export const LOCAL_SCOPES =
+  'user.info.basic,user.info.profile,user.info.stats,video.list,video.publish,video.upload';
 
 export type LocalStack = {
   url: string;
+  /** The address the server listens on (HOST; default 127.0.0.1). */
+  host: string;
   emulator: TikTokEmulator | undefined;
   /** The environment the handler modules were given (what a Lambda's environment would hold). */
   env: Record<string, string>;
@@ -46,6 +54,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const port = Number(env.PORT ?? 3001);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT ${env.PORT} is not a port number`);
+  // Loopback only unless HOST says otherwise: the server runs handlers with real tokens, and /dev/token.
+  const host = env.HOST || DEFAULT_LOCAL_HOST;
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
@@ -53,7 +63,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     // Listen first: with PORT=0 the real port is known only now, and the redirect URI depends on it.
-    const server = await listen(port);
+    const server = await listen(port, host);
     closers.push(() => closeServer(server));
     const address = server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -88,6 +98,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tiktokEnv.TIKTOK_CLIENT_SECRET = EMULATOR_CLIENT_SECRET;
       tiktokEnv.TIKTOK_AUTHORIZE_URL = emulator.authorizeUrl;
       tiktokEnv.TIKTOK_API_BASE_URL = emulator.apiBaseUrl;
+      tiktokEnv.TIKTOK_SCOPES = env.TIKTOK_SCOPES ?? LOCAL_SCOPES;
+      tiktokEnv.TIKTOK_POSTING_AUDITED = env.TIKTOK_EMULATOR_UNAUDITED === 'true' ? 'false' : 'true';
+    }
+
+    const s3Env: Record<string, string> = {};
+    if (!env.S3_ENDPOINT && !env.UPLOAD_BUCKET_NAME) {
+      // The upload bucket: files under .data/s3 (or a temporary directory when nothing is kept).
+      const s3 = await startLocalS3({
+        directory: join(options.dataDir ?? join(tmpdir(), `tiktok-connect-s3-${process.pid}`), 's3'),
+        bucket: 'tiktok-connect-uploads',
+        allowedOrigins: [baseUrl, ...(env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean)],
+      });
+      closers.push(() => s3.stop());
+      s3Env.S3_ENDPOINT = s3.endpoint;
+      s3Env.UPLOAD_BUCKET_NAME = s3.bucket;
     }
 
     const dataDir = options.dataDir;
@@ -96,6 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DEFAULT_RETURN_URL: `${baseUrl}/platforms/connect`,
       ...definedOnly(env),
       ...tiktokEnv,
+      ...s3Env,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       TABLE_NAME: env.TABLE_NAME ?? 'tiktok-connect',
       // Readable lines in a terminal; the Lambdas keep JSON (set LOG_FORMAT=json to see what CloudWatch gets).
@@ -116,10 +142,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       keyFile: dataDir ? join(dataDir, 'jwt-key.json') : undefined,
     });
     const refresher = createLocalRefresher(options.rootDir, log, createDeps(config));
+    const publisher = createLocalPublisher(options.rootDir, log);
     server.on(
       'request',
-      localRequestListener({ rootDir: options.rootDir, issuer, runRefresh: refresher.runOnce }),
+      localRequestListener({
+        rootDir: options.rootDir,
+        issuer,
+        runRefresh: refresher.runOnce,
+        runAnalyticsSnapshot: localAnalyticsPass(options.rootDir),
+        runPublisher: () => publisher.runOnce(true),
+      }),
     );
+    // The local stand-in for the one-minute publisher schedule, more often so a demo does not wait.
+    const publishSeconds = Number(env.PUBLISH_INTERVAL_SECONDS ?? 3);
+    if (publishSeconds > 0) {
+      const timer = setInterval(() => void publisher.runOnce().catch(() => undefined), publishSeconds * 1000);
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+    }
     const intervalSeconds = Number(env.REFRESH_INTERVAL_SECONDS ?? 60);
     if (intervalSeconds > 0) {
       const timer = setInterval(
@@ -129,7 +169,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       timer.unref();
       closers.push(async () => clearInterval(timer));
     }
-    return { url: baseUrl, emulator, env: handlerEnv, refreshIntervalSeconds: intervalSeconds, close };
+    return {
+      url: baseUrl,
+      host,
+      emulator,
+      env: handlerEnv,
+      refreshIntervalSeconds: intervalSeconds,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -175,6 +222,41 @@ function createLocalRefresher(
   return { runOnce };
 }
 
+/** The local stand-in for the snapshot schedule: the very handler module the snapshot Lambda runs. */
+function localAnalyticsPass(rootDir: string) {
+  return async (input: { all: boolean }): Promise<unknown> => {
+    const module = (await import(pathToFileURL(join(rootDir, 'functions/analytics-snapshot.ts')).href)) as {
+      handler: (event: unknown, context: Context) => Promise<unknown>;
+    };
+    return module.handler(
+      { source: 'local.dev', all: input.all },
+      lambdaContext('AnalyticsSnapshotFunction', 5 * 60_000),
+    );
+  };
+}
+
+/** The publisher's handler module, one run at a time (POST /dev/posts/run and the timer share it). */
+function createLocalPublisher(rootDir: string, log: (line: string) => void) {
+  let running: Promise<unknown> | undefined;
+  const runOnce = async (checkWaiting = false): Promise<unknown> => {
+    if (running) await running.catch(() => undefined);
+    running = (async () => {
+      const module = (await import(
+        pathToFileURL(join(rootDir, 'functions/publisher-scheduled.ts')).href
+      )) as {
+        handler: (event: { checkWaiting: boolean }, context: Context) => Promise<{ due: number }>;
+      };
+      const report = await module.handler({ checkWaiting }, lambdaContext('PublisherFunction', 5 * 60_000));
+      if (report.due > 0) log(`publisher run: ${JSON.stringify(report)}`);
+      return report;
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  return { runOnce };
+}
+
 function positiveSeconds<K extends string>(name: K, value: string | undefined): Partial<Record<K, number>> {
   const seconds = Number(value);
   return value && Number.isInteger(seconds) && seconds > 0 ? ({ [name]: seconds } as Record<K, number>) : {};
@@ -187,7 +269,7 @@ function definedOnly(env: Record<string, string | undefined>): Record<string, st
   >;
 }
 
-async function listen(port: number): Promise<Server> {
+async function listen(port: number, host: string): Promise<Server> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -195,7 +277,7 @@ async function listen(port: number): Promise<Server> {
         error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use: set PORT to another port`) : error,
       ),
     );
-    server.listen(port, resolve);
+    server.listen(port, host, resolve);
   });
   return server;
 }

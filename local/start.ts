@@ -27,6 +27,7 @@ try {
     [
       '',
       `tiktok-connect is running on ${stack.url} (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s)`,
+      `  listening on   ${stack.host} (HOST; loopback only by default)`,
       `  demo page      ${stack.url}/platforms/connect`,
       `  TikTok         ${mode}`,
       `  redirect URI   ${stack.env.TIKTOK_REDIRECT_URI}`,

@@ -3,6 +3,7 @@
  */
 import * as v from 'valibot';
 import { ConfigError } from './errors.js';
+import { DEFAULT_CORS_ALLOW_HEADERS } from './http/cors.js';
 
 export const DEFAULT_SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list';
 export const TIKTOK_AUTHORIZE_URL = 'https://www.tiktok.com/v2/auth/authorize/';
@@ -36,6 +37,8 @@ const EnvSchema = v.object({
   TABLE_NAME: v.optional(v.pipe(v.string(), v.minLength(3)), 'tiktok-connect'),
   DYNAMODB_ENDPOINT: v.optional(httpUrl),
   AWS_REGION: v.optional(v.string(), 'us-east-1'),
+  /** The CloudFormation stack the function belongs to: a dimension of every metric it emits. */
+  STACK_NAME: v.optional(v.pipe(v.string(), v.minLength(1)), 'local'),
 
   TIKTOK_CLIENT_KEY: v.pipe(v.string(), v.minLength(1, 'TIKTOK_CLIENT_KEY is required')),
   /** Local only: the Lambdas read the secret from Secrets Manager (TIKTOK_CLIENT_SECRET_ARN). */
@@ -56,6 +59,14 @@ const EnvSchema = v.object({
   DEFAULT_RETURN_URL: v.optional(httpUrl, 'http://localhost:3001/platforms/connect'),
   /** Browser origins that may call the API; unset = the allowed return origins. */
   CORS_ALLOWED_ORIGINS: v.optional(v.pipe(commaList, v.array(origin))),
+  /** Request headers browsers may send cross-origin; default authorization, content-type, traceparent, sentry-trace. */
+  CORS_ALLOWED_HEADERS: v.optional(
+    v.pipe(
+      commaList,
+      v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name'))),
+      v.transform((names) => names.map((name) => name.toLowerCase())),
+    ),
+  ),
 
   /** AWS: KMS key for envelope encryption of tokens. Local: a key file instead. */
   TOKEN_KMS_KEY_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -78,9 +89,51 @@ const EnvSchema = v.object({
   PUBLISH_REFRESHED_EVENTS: v.optional(v.picklist(['true', 'false']), 'false'),
   /** `json` (AWS: CloudWatch reads it) or `pretty` (one readable line each; `npm start` sets it). */
   LOG_FORMAT: v.optional(v.picklist(['json', 'pretty']), 'json'),
+
+  /** Analytics snapshots: the share of each TikTok endpoint's budget they may use (the rest stays for reads). */
+  ANALYTICS_BUDGET_SHARE: v.optional(
+    v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(0.01), v.maxValue(1)),
+    '0.5',
+  ),
+  /** How often the snapshot pass runs (the EventBridge schedule uses the same value). */
+  ANALYTICS_PASS_MINUTES: v.optional(positiveInt, '15'),
+  /** Cadence tiers: account hourly for 48 h, then every 6 h; video every 3 h to day 10, daily to day 60, weekly. */
+  ANALYTICS_ACCOUNT_YOUNG_MINUTES: v.optional(positiveInt, '60'),
+  ANALYTICS_ACCOUNT_YOUNG_HOURS: v.optional(positiveInt, '48'),
+  ANALYTICS_ACCOUNT_MINUTES: v.optional(positiveInt, '360'),
+  ANALYTICS_VIDEO_NEW_MINUTES: v.optional(positiveInt, '180'),
+  ANALYTICS_VIDEO_NEW_DAYS: v.optional(positiveInt, '10'),
+  ANALYTICS_VIDEO_RECENT_MINUTES: v.optional(positiveInt, '1440'),
+  ANALYTICS_VIDEO_RECENT_DAYS: v.optional(positiveInt, '60'),
+  ANALYTICS_VIDEO_OLD_MINUTES: v.optional(positiveInt, '10080'),
+  /** Points older than this are kept one per day (the day's last). */
+  ANALYTICS_DOWNSAMPLE_AFTER_DAYS: v.optional(positiveInt, '30'),
+  /** History older than this expires (DynamoDB TTL); also how long a connection needing re-auth keeps it. */
+  ANALYTICS_RETENTION_DAYS: v.optional(positiveInt, '400'),
+  /** A video whose 24 h view velocity is this many times the creator's median is a breakout. */
+  ANALYTICS_BREAKOUT_FACTOR: v.optional(
+    v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(1)),
+    '3',
+  ),
+  ANALYTICS_CONCURRENCY: v.optional(positiveInt, '4'),
+
+  /** Content posting (docs/publishing.md): the private bucket the browser uploads videos to. */
+  UPLOAD_BUCKET_NAME: v.optional(v.pipe(v.string(), v.minLength(3))),
+  /** Local only: an S3-compatible server (the local stack starts one). */
+  S3_ENDPOINT: v.optional(httpUrl),
+  /** Whether TikTok has audited this app for Direct Post; unaudited apps may only post SELF_ONLY to private accounts. */
+  TIKTOK_POSTING_AUDITED: v.optional(v.picklist(['true', 'false']), 'false'),
+  /** A post still not final this long after its upload finished ends as failed (`status_timeout`). */
+  POST_STATUS_TIMEOUT_MINUTES: v.optional(positiveInt, '60'),
+  /** Posts one publisher run works on at once. */
+  PUBLISH_CONCURRENCY: v.optional(positiveInt, '4'),
+  /** How long a presigned upload URL stays valid. */
+  UPLOAD_URL_SECONDS: v.optional(positiveInt, '3600'),
 });
 
 export type Config = {
+  /** The deployment this runs in (`local` outside AWS); every metric carries it. */
+  stackName: string;
   tableName: string;
   dynamodbEndpoint: string | undefined;
   region: string;
@@ -97,7 +150,7 @@ export type Config = {
     rateLimitPerMinute: number;
   };
   returnUrls: { allowedOrigins: string[]; defaultUrl: string };
-  cors: { allowedOrigins: string[] };
+  cors: { allowedOrigins: string[]; allowedHeaders: readonly string[] };
   display: { cacheSeconds: number };
   tokenKey: { kmsKeyId: string } | { keyFile: string };
   /** Cookies get `Secure` and the `__Host-` prefix when the service is reached over https. */
@@ -113,6 +166,32 @@ export type Config = {
     expiryWarningMs: number;
   };
   log: { format: 'json' | 'pretty' };
+  analytics: AnalyticsSettings;
+  publishing: {
+    uploadBucket: string | undefined;
+    s3Endpoint: string | undefined;
+    audited: boolean;
+    statusTimeoutMs: number;
+    concurrency: number;
+    uploadUrlSeconds: number;
+  };
+};
+
+export type AnalyticsSettings = {
+  budgetShare: number;
+  passMs: number;
+  accountYoungMs: number;
+  accountYoungForMs: number;
+  accountMs: number;
+  videoNewMs: number;
+  videoNewForMs: number;
+  videoRecentMs: number;
+  videoRecentForMs: number;
+  videoOldMs: number;
+  downsampleAfterDays: number;
+  retentionDays: number;
+  breakoutFactor: number;
+  concurrency: number;
 };
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -134,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // The default return URL's own origin is always allowed.
   const allowedReturnOrigins = [...new Set([defaultReturnOrigin, ...e.ALLOWED_RETURN_ORIGINS])];
   return {
+    stackName: e.STACK_NAME,
     tableName: e.TABLE_NAME,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     region: e.AWS_REGION,
@@ -151,7 +231,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitPerMinute: e.TIKTOK_RATE_LIMIT_PER_MINUTE,
     },
     returnUrls: { allowedOrigins: allowedReturnOrigins, defaultUrl: e.DEFAULT_RETURN_URL },
-    cors: { allowedOrigins: e.CORS_ALLOWED_ORIGINS ?? allowedReturnOrigins },
+    cors: {
+      allowedOrigins: e.CORS_ALLOWED_ORIGINS ?? allowedReturnOrigins,
+      allowedHeaders: e.CORS_ALLOWED_HEADERS ?? DEFAULT_CORS_ALLOW_HEADERS,
+    },
     display: { cacheSeconds: e.DISPLAY_CACHE_SECONDS },
     tokenKey: e.TOKEN_KMS_KEY_ID ? { kmsKeyId: e.TOKEN_KMS_KEY_ID } : { keyFile: e.TOKEN_KEY_FILE },
     secureCookies: e.TIKTOK_REDIRECT_URI.startsWith('https:'),
@@ -166,5 +249,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       expiryWarningMs: e.REFRESH_EXPIRY_WARNING_DAYS * 86_400_000,
     },
     log: { format: e.LOG_FORMAT },
+    analytics: {
+      budgetShare: e.ANALYTICS_BUDGET_SHARE,
+      passMs: e.ANALYTICS_PASS_MINUTES * 60_000,
+      accountYoungMs: e.ANALYTICS_ACCOUNT_YOUNG_MINUTES * 60_000,
+      accountYoungForMs: e.ANALYTICS_ACCOUNT_YOUNG_HOURS * 3_600_000,
+      accountMs: e.ANALYTICS_ACCOUNT_MINUTES * 60_000,
+      videoNewMs: e.ANALYTICS_VIDEO_NEW_MINUTES * 60_000,
+      videoNewForMs: e.ANALYTICS_VIDEO_NEW_DAYS * 86_400_000,
+      videoRecentMs: e.ANALYTICS_VIDEO_RECENT_MINUTES * 60_000,
+      videoRecentForMs: e.ANALYTICS_VIDEO_RECENT_DAYS * 86_400_000,
+      videoOldMs: e.ANALYTICS_VIDEO_OLD_MINUTES * 60_000,
+      downsampleAfterDays: e.ANALYTICS_DOWNSAMPLE_AFTER_DAYS,
+      retentionDays: e.ANALYTICS_RETENTION_DAYS,
+      breakoutFactor: e.ANALYTICS_BREAKOUT_FACTOR,
+      concurrency: e.ANALYTICS_CONCURRENCY,
+    },
+    publishing: {
+      uploadBucket: e.UPLOAD_BUCKET_NAME,
+      s3Endpoint: e.S3_ENDPOINT,
+      audited: e.TIKTOK_POSTING_AUDITED === 'true',
+      statusTimeoutMs: e.POST_STATUS_TIMEOUT_MINUTES * 60_000,
+      concurrency: e.PUBLISH_CONCURRENCY,
+      uploadUrlSeconds: e.UPLOAD_URL_SECONDS,
+    },
   };
 }

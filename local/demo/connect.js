@@ -60,9 +60,15 @@ const STATUS_WORDS = {
 
 /**
  * Pages about one connection (analytics, publishing…) add themselves here: each becomes a link on every usable
- * account card, `href(connection)` giving its address.
+ * account card, `href(connection)` giving its address, `className` its class.
  */
-export const CONNECTION_LINKS = [];
+export const CONNECTION_LINKS = [
+  {
+    label: 'Post a video',
+    className: 'button publish',
+    href: (connection) => `/platforms/publish?openId=${encodeURIComponent(connection.openId)}`,
+  },
+];
 
 const $ = (id) => document.getElementById(id);
 const numberFormat = new Intl.NumberFormat('en', { notation: 'compact' });
@@ -290,7 +296,9 @@ function accountCard(connection) {
   if (usable) {
     for (const link of CONNECTION_LINKS) {
       links.hidden = false;
-      links.append(element('a', { href: link.href(connection), textContent: link.label }));
+      links.append(
+        element('a', { className: link.className, href: link.href(connection), textContent: link.label }),
+      );
     }
     loadDetails(connection, parts, reconnect);
   }

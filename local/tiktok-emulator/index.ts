@@ -12,6 +12,7 @@ import {
   type TunableOptions,
 } from './emulator-options.js';
 import { FaultQueue } from './fault-queue.js';
+import { PostingState } from './posting-state.js';
 import { createRequestListener } from './request-router.js';
 import { TokenStore } from './token-store.js';
 
@@ -24,6 +25,7 @@ export type { EmulatorOptions, PkceEncoding, TunableOptions } from './emulator-o
 export type { FaultEndpoint, FaultInput, FaultKind, QueuedFault } from './fault-queue.js';
 export { FaultQueue } from './fault-queue.js';
 export { computeCodeChallenge } from './pkce.js';
+export type { PostingProfile, ProcessingOutcome, PublishTask } from './posting-state.js';
 export type { Scope } from './scopes.js';
 
 export type TikTokEmulator = {
@@ -36,6 +38,8 @@ export type TikTokEmulator = {
   users: EmulatedUser[];
   faults: FaultQueue;
   calls: CallLog;
+  /** Content posting: creators' account settings, publish tasks, queued processing outcomes, webhooks sent. */
+  posting: PostingState;
   setOptions(partial: TunableOptions): void;
   /** Issue an authorization code as if `userId` approved `scopes` on the consent page. */
   issueCode(input: CodeRequest): string;
@@ -77,9 +81,13 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     tokens: new TokenStore({ stateFile: options.stateFile }),
     faults: new FaultQueue(),
     calls: new CallLog(),
+    posting: new PostingState(),
     origin,
     closing: closing.signal,
   };
+  // Leo Bakes keeps a private account: the one an unaudited app may post to.
+  const leo = users.find((user) => user.username === 'leo.bakes');
+  if (leo) ctx.posting.profileOf(leo.openId).privateAccount = true;
   server.on('request', createRequestListener(ctx));
 
   let closed: Promise<void> | undefined;
@@ -90,6 +98,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     users,
     faults: ctx.faults,
     calls: ctx.calls,
+    posting: ctx.posting,
     setOptions: (partial) => applyTunableOptions(settings, partial),
     issueCode: (input) => issueAuthorizationCode(ctx, input),
     revokeUser: (openId) => ctx.tokens.revokeUser(openId),

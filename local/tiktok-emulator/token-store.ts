@@ -153,11 +153,6 @@ export class TokenStore {
     return grant !== undefined && grant.accessExpiresAt > Date.now() ? grant : undefined;
   }
 
-  /** Expired access tokens still identify their user, e.g. for revoke. */
-  ownerOfAccessToken(accessToken: string): string | undefined {
-    return this.#byAccessToken.get(accessToken)?.openId;
-  }
-
   /** Newer TikTok docs: refresh tokens always rotate and the previous pair stops working at once. */
   rotate(refreshToken: string, lifetimes: Lifetimes): RefreshOutcome {
     const grant = this.#byRefreshToken.get(refreshToken);

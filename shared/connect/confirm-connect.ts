@@ -1,3 +1,4 @@
+import { enrolForAnalytics } from '../analytics/history-lifecycle.js';
 import type { ServiceDeps } from '../deps.js';
 import { RequestError } from '../errors.js';
 import { publish } from '../lifecycle/refresh-connection.js';
@@ -67,6 +68,7 @@ export async function confirmConnect(
     throw error;
   }
   const recovered = saved.previousStatus !== undefined && saved.previousStatus !== 'active';
+  await enrolForAnalytics(deps, key);
   await publish(deps, key, recovered ? 'recovered' : 'connected', recovered ? 'reconnected' : undefined);
   log.info('connect completed', {
     event: 'connect_completed',

@@ -1,4 +1,5 @@
 import type { ServiceDeps } from '../deps.js';
+import { grantHeldElsewhere } from '../lifecycle/grant-holders.js';
 import { revokeQuietly } from '../lifecycle/refresh-connection.js';
 import type { Redacted } from '../redacted.js';
 
@@ -17,7 +18,7 @@ export async function releaseUnusedGrant(
   grant: { openId: string; accessToken: Redacted },
   log: ServiceDeps['logger'],
 ): Promise<GrantRelease> {
-  if (await grantInUse(deps, grant.openId)) {
+  if (await grantHeldElsewhere(deps, grant.openId)) {
     log.info('unsaved grant not revoked: a stored connection to this account still uses the authorization', {
       event: 'revoke_skipped_grant_in_use',
     });
@@ -25,15 +26,4 @@ export async function releaseUnusedGrant(
   }
   const result = await revokeQuietly(deps, grant.accessToken, log);
   return result.revoked ? { released: 'revoked' } : { released: 'failed', reason: result.reason };
-}
-
-async function grantInUse(deps: ServiceDeps, openId: string): Promise<boolean> {
-  try {
-    for (const key of await deps.connections.findByOpenId(openId)) {
-      if ((await deps.connections.get(key.appUser, key.openId))?.sealedTokens) return true;
-    }
-    return false;
-  } catch {
-    return true; // when in doubt, leave the grant alone rather than risk ending a live connection
-  }
 }

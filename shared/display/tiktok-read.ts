@@ -27,8 +27,16 @@ export type TikTokRead<T> = {
   scopes: (record: ConnectionRecord) => string[];
   /** Names the request among this connection's cacheable answers; undefined = never cached. */
   cacheEntry?: string;
+  /**
+   * The share of the endpoint's app-wide budget this read may take (background snapshots: 0.5 by default, so the
+   * frontend always keeps the rest); undefined = all of it.
+   */
+  budgetShare?: number | undefined;
   call: (accessToken: Redacted, record: ConnectionRecord) => Promise<{ value: T; logId: string | undefined }>;
 };
+
+/** Reads made in the background (analytics snapshots): a share of the budget, never the frontend's cache. */
+export type BackgroundReadOptions = { budgetShare?: number | undefined };
 
 export type TikTokReadResult<T> = {
   value: T;
@@ -63,7 +71,7 @@ export async function readFromTikTok<T>(
         const { value, logId } = stored;
         return { value, logId, fetchedAt: hit.storedAt, cached: true, grantedScopes: record.scopes };
       }
-      const { value, logId, attempts } = await callWithRetries(deps, read.endpoint, () =>
+      const { value, logId, attempts } = await callWithRetries(deps, read, () =>
         read.call(accessToken, record),
       );
       const fetchedAt = deps.now();
@@ -105,12 +113,13 @@ function requireScopes(record: ConnectionRecord, scopes: string[]): void {
 /** Runs one TikTok call, spending the rate budget on every attempt, retrying transient failures twice. */
 async function callWithRetries<T>(
   deps: ServiceDeps,
-  endpoint: DisplayEndpoint,
+  read: Pick<TikTokRead<T>, 'endpoint' | 'budgetShare'>,
   call: () => Promise<{ value: T; logId: string | undefined }>,
 ): Promise<{ value: T; logId: string | undefined; attempts: number }> {
+  const { endpoint } = read;
   const deadline = deps.now() + READ_DEADLINE_MS;
   for (let attempt = 1; ; attempt++) {
-    await spendRateBudget(deps, endpoint);
+    await spendRateBudget(deps, endpoint, read.budgetShare);
     try {
       return { ...(await call()), attempts: attempt };
     } catch (error) {
@@ -137,8 +146,13 @@ function isTransient(error: unknown): error is TikTokError {
   return error instanceof TikTokError && error.retryable && error.code !== 'tiktok_rate_limited';
 }
 
-async function spendRateBudget(deps: ServiceDeps, endpoint: DisplayEndpoint): Promise<void> {
-  const limit = deps.config.tiktok.rateLimitPerMinute;
+async function spendRateBudget(
+  deps: ServiceDeps,
+  endpoint: DisplayEndpoint,
+  share: number | undefined,
+): Promise<void> {
+  // One counter per endpoint for every reader: a share only lowers where this reader stops counting.
+  const limit = Math.max(1, Math.floor(deps.config.tiktok.rateLimitPerMinute * (share ?? 1)));
   const decision = await deps.rateBudget.spend(`tiktok_${endpoint}`, limit, deps.now());
   if (decision.granted) return;
   deps.logger.warn('app-wide TikTok rate budget spent', {

@@ -1,7 +1,7 @@
 import type { ServiceDeps } from '../deps.js';
 import type { ConnectionKey } from '../store/connection-store.js';
 import type { TikTokVideo, TikTokVideoPage } from '../tiktok/videos.js';
-import { readFromTikTok, type TikTokReadResult } from './tiktok-read.js';
+import { type BackgroundReadOptions, readFromTikTok, type TikTokReadResult } from './tiktok-read.js';
 
 const VIDEO_SCOPES = ['video.list'];
 
@@ -10,11 +10,14 @@ export function readVideoPage(
   deps: ServiceDeps,
   key: ConnectionKey,
   page: { limit: number; cursor?: number | undefined },
+  options: BackgroundReadOptions = {},
 ): Promise<TikTokReadResult<TikTokVideoPage>> {
   return readFromTikTok(deps, key, {
     endpoint: 'video_list',
     scopes: () => VIDEO_SCOPES,
-    cacheEntry: `videos#${page.limit}#${page.cursor ?? 'newest'}`,
+    budgetShare: options.budgetShare,
+    cacheEntry:
+      options.budgetShare === undefined ? `videos#${page.limit}#${page.cursor ?? 'newest'}` : undefined,
     call: async (accessToken) => {
       const { page: value, logId } = await deps.tiktokVideos.list(accessToken, {
         maxCount: page.limit,
@@ -30,9 +33,11 @@ export function queryVideosById(
   deps: ServiceDeps,
   key: ConnectionKey,
   ids: readonly string[],
+  options: BackgroundReadOptions = {},
 ): Promise<TikTokReadResult<TikTokVideo[]>> {
   return readFromTikTok(deps, key, {
     endpoint: 'video_query',
+    budgetShare: options.budgetShare,
     scopes: () => VIDEO_SCOPES,
     call: async (accessToken) => {
       const { videos, logId } = await deps.tiktokVideos.query(accessToken, ids);

@@ -10,7 +10,9 @@ import {
   toJsonSchemaDefs,
 } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
+import * as a from './analytics-schemas.js';
 import * as s from './api-schemas.js';
+import * as p from './posting-schemas.js';
 import { ROUTES, type RouteSpec } from './route-table.js';
 
 type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>;
@@ -22,12 +24,14 @@ type ResponseSpec = {
   /** A second body shape, for answers that come from API Gateway rather than the handler. */
   gatewayBody?: ComponentName;
   headers?: Record<string, { description: string; required?: boolean; schema: JsonSchema }>;
+  /** Also served as text/csv (with `Accept: text/csv`). */
+  csv?: boolean;
 };
 
 type RouteContract = {
   summary: string;
   description: string;
-  tag: 'connect' | 'connections' | 'webhooks';
+  tag: 'connect' | 'connections' | 'webhooks' | 'analytics' | 'posting';
   path?: ObjectSchema;
   query?: ObjectSchema;
   headers?: ObjectSchema;
@@ -53,6 +57,18 @@ const COMPONENTS = {
   StartJsonResponse: s.StartJsonResponseSchema,
   TikTokWebhookBody: s.TikTokWebhookBodySchema,
   WebhookResponse: s.WebhookResponseSchema,
+  AnalyticsSeries: a.AnalyticsSeriesSchema,
+  AnalyticsHashtags: a.HashtagsResponseSchema,
+  AnalyticsFollowerGrowth: a.FollowerGrowthResponseSchema,
+  AnalyticsVideoMetrics: a.VideoMetricsResponseSchema,
+  AnalyticsBreakouts: a.BreakoutsResponseSchema,
+  AnalyticsHeatmap: a.HeatmapResponseSchema,
+  CreatorInfo: p.CreatorInfoResponseSchema,
+  UploadRequest: p.UploadBodySchema,
+  Upload: p.UploadResponseSchema,
+  PostRequest: p.PostBodySchema,
+  Post: p.PostSchema,
+  PostPage: p.PostPageSchema,
 };
 type ComponentName = keyof typeof COMPONENTS;
 
@@ -115,7 +131,149 @@ const TIKTOK_READ_ERRORS: Record<string, ResponseSpec> = {
   '504': problem('TikTok did not answer in time, after bounded retries (code `tiktok_timeout`).'),
 };
 
+/** Answers of the analytics routes besides their success: they read stored history, never TikTok. */
+const ANALYTICS_ERRORS: Record<string, ResponseSpec> = {
+  '400': problem(
+    'A malformed date, `from` after `to`, a range longer than the retention, or a bad parameter (code `invalid_request`).',
+  ),
+  '401': unauthorized,
+  '404': problem(
+    'No such connection for this user (code `connection_not_found`); another user’s looks the same.',
+  ),
+  '500': internal,
+};
+
+/** Answers every posting route on a connection can give besides its own. */
+const POSTING_ERRORS: Record<string, ResponseSpec> = {
+  '400': problem('A path, query or body parameter is invalid (code `invalid_request`).'),
+  '401': unauthorized,
+  '404': problem(
+    'No such connection for this user (code `connection_not_found`); another user’s looks the same.',
+  ),
+  '500': internal,
+};
+
+const analyticsContract = (summary: string, description: string, body: ComponentName): RouteContract => ({
+  tag: 'analytics',
+  summary,
+  description,
+  path: s.ConnectionPathSchema,
+  query: a.AnalyticsRangeQuerySchema,
+  responses: { '200': { description: 'The figures for the range.', body }, ...ANALYTICS_ERRORS },
+});
+
 const CONTRACTS: Record<string, RouteContract> = {
+  'GET /tiktok/connections/{openId}/analytics': {
+    tag: 'analytics',
+    summary: 'Snapshot history: account counters and per-video stats over time',
+    description:
+      'Every snapshot taken in the range (UTC days, inclusive; default the last 30), time-ordered: the account’s counters and the points of the most recently posted videos (`limit`, default 100; page on with `nextCursor`). Snapshots start when the account is connected: TikTok keeps no history. Points older than 30 days are kept one per day. With `Accept: text/csv` the same series comes as CSV.',
+    path: s.ConnectionPathSchema,
+    query: a.AnalyticsSeriesQuerySchema,
+    responses: {
+      '200': { description: 'The series.', body: 'AnalyticsSeries', csv: true },
+      ...ANALYTICS_ERRORS,
+    },
+  },
+  'GET /tiktok/connections/{openId}/analytics/hashtags': analyticsContract(
+    'Hashtag performance',
+    'Hashtags parsed from the captions of videos with snapshots in the range (lower-cased, without `#`), with their videos’ latest views, median views per video and engagement rate, most viewed first.',
+    'AnalyticsHashtags',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/followers': analyticsContract(
+    'Follower growth per day',
+    'The last follower count of each UTC day with a snapshot, and the change from the previous one.',
+    'AnalyticsFollowerGrowth',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/videos': analyticsContract(
+    'Engagement rate and view velocity per video',
+    'For every video with snapshots in the range: latest counts, engagement rate ((likes + comments + shares) / views) and view velocity (views per hour over the first 24 h and 7 days, where our snapshots cover them), fastest first.',
+    'AnalyticsVideoMetrics',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/breakouts': analyticsContract(
+    'Breakout videos',
+    'Videos whose first-24 h view velocity is at least `factor` times the creator’s own median (needs three videos to compare). The snapshot pass also publishes `tiktok.connection.video_breakout` on EventBridge when it first sees one.',
+    'AnalyticsBreakouts',
+  ),
+  'GET /tiktok/connections/{openId}/analytics/heatmap': analyticsContract(
+    'Posting-time heatmap',
+    'Videos posted in the range by UTC weekday × hour of posting → median views 7 days after posting.',
+    'AnalyticsHeatmap',
+  ),
+  'GET /tiktok/connections/{openId}/creator-info': {
+    tag: 'posting',
+    summary: 'What this creator may post now',
+    description:
+      'Reads TikTok’s `creator_info` now (never cached; TikTok allows 20 a minute per user): nickname, privacy options, disabled interactions, maximum duration. `privacyLevelOptions` is what this app may use (only `SELF_ONLY` while TikTok has not audited it); `postingBlockedReason` says why the creator cannot post now. Needs `video.publish`.',
+    path: s.ConnectionPathSchema,
+    responses: {
+      '200': { description: 'The creator’s posting options.', body: 'CreatorInfo' },
+      ...TIKTOK_READ_ERRORS,
+    },
+  },
+  'POST /tiktok/connections/{openId}/uploads': {
+    tag: 'posting',
+    summary: 'A presigned upload URL for one video',
+    description:
+      'Returns a presigned S3 `PUT` URL bound to the given Content-Type and size (at most 4 GB, TikTok’s limit). The browser sends the file there with that Content-Type; the URL expires after `expiresAt`. The API does not parse the video.',
+    path: s.ConnectionPathSchema,
+    body: { component: 'UploadRequest', description: 'The file’s size and type.', required: true },
+    responses: {
+      '201': { description: 'Where to PUT the file.', body: 'Upload' },
+      ...POSTING_ERRORS,
+      '415': problem('The body is not `application/json` (code `unsupported_media_type`).'),
+      '503': problem('The upload storage is unavailable (code `upload_storage_unavailable`).'),
+    },
+  },
+  'POST /tiktok/connections/{openId}/posts': {
+    tag: 'posting',
+    summary: 'Schedule a post',
+    description:
+      'Checks the upload (this connection’s, fully stored), the time (not in the past beyond 2 minutes, at most 28 days ahead) and the privacy level against a fresh creator_info, then schedules the post. Any refusal is a 400 and nothing is scheduled. The publisher starts it within a minute of `publishAt` and calls TikTok’s init at most once.',
+    path: s.ConnectionPathSchema,
+    body: { component: 'PostRequest', description: 'At most 32 KB of JSON.', required: true },
+    responses: {
+      '201': { description: 'Scheduled.', body: 'Post' },
+      ...TIKTOK_READ_ERRORS,
+      '400': problem(
+        'Refused, nothing scheduled: `invalid_request`, `upload_not_found`, `upload_incomplete`, `publish_at_invalid`, `privacy_level_not_allowed` (with `privacyLevelOptions`), `posting_not_allowed` (with `tiktokCode`).',
+      ),
+      '413': problem('The body is larger than 32 KB (code `payload_too_large`).'),
+      '415': problem('The body is not `application/json` (code `unsupported_media_type`).'),
+    },
+  },
+  'GET /tiktok/connections/{openId}/posts': {
+    tag: 'posting',
+    summary: 'Scheduled and past posts',
+    description: 'Newest first, `limit` (1–50, default 20) per page; pass `cursor` from the previous page.',
+    path: s.ConnectionPathSchema,
+    query: p.PostListQuerySchema,
+    responses: { '200': { description: 'One page of posts.', body: 'PostPage' }, ...POSTING_ERRORS },
+  },
+  'GET /tiktok/connections/{openId}/posts/{postId}': {
+    tag: 'posting',
+    summary: 'One post and its state',
+    description:
+      '`status`: scheduled, publishing, processing, published, inbox, failed (with `failReason`), cancelled. `tiktokPostId` once TikTok gives it.',
+    path: p.PostPathSchema,
+    responses: {
+      '200': { description: 'The post.', body: 'Post' },
+      ...POSTING_ERRORS,
+      '404': problem('No such connection (`connection_not_found`) or post (`post_not_found`) for this user.'),
+    },
+  },
+  'DELETE /tiktok/connections/{openId}/posts/{postId}': {
+    tag: 'posting',
+    summary: 'Cancel a scheduled post',
+    description: 'Only a `scheduled` post can be cancelled; cancelling again answers the cancelled post.',
+    path: p.PostPathSchema,
+    responses: {
+      '200': { description: 'Cancelled.', body: 'Post' },
+      ...POSTING_ERRORS,
+      '404': problem('No such connection (`connection_not_found`) or post (`post_not_found`) for this user.'),
+      '409': problem('Publishing has begun (code `post_not_cancellable`, with `status`).'),
+    },
+  },
   'GET /auth/tiktok/start': {
     tag: 'connect',
     summary: 'Start connecting a TikTok account',
@@ -294,6 +452,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[] = ROUTES): Rec
       { name: 'connect', description: 'The OAuth flow that connects an account.' },
       { name: 'connections', description: 'The user’s connections and what TikTok shows of them.' },
       { name: 'webhooks', description: 'Called by TikTok.' },
+      { name: 'analytics', description: 'History from our own snapshots, and what is derived from it.' },
     ],
     paths,
     components: {
@@ -367,6 +526,7 @@ function responseOf(spec: ResponseSpec): Record<string, unknown> {
     content[mediaType] = { schema: ref(spec.body) };
   }
   if (spec.gatewayBody) content['application/json'] = { schema: ref(spec.gatewayBody) };
+  if (spec.csv) content['text/csv'] = { schema: { type: 'string' } };
   return {
     description: spec.description,
     ...(spec.headers ? { headers: spec.headers } : {}),

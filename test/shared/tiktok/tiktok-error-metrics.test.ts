@@ -32,6 +32,7 @@ function tiktokErrors() {
       dimensions: doc._aws.CloudWatchMetrics[0].Dimensions,
       namespace: doc._aws.CloudWatchMetrics[0].Namespace,
       Service: doc.Service,
+      Stack: doc.Stack,
       Operation: doc.Operation,
       Code: doc.Code,
       value: doc.TikTokError,
@@ -39,9 +40,11 @@ function tiktokErrors() {
 }
 
 const tiktokError = (Operation: string, Code: string) => ({
-  dimensions: [['Service', 'Operation', 'Code']],
+  dimensions: [['Service', 'Operation', 'Code', 'Stack']],
   namespace: 'TikTokConnect',
   Service: 'tiktok-connect',
+  // The test service runs outside AWS: the stack is `local` (STACK_NAME unset).
+  Stack: 'local',
   Operation,
   Code,
   value: 1,
@@ -102,7 +105,10 @@ describe('TikTokError metric', () => {
 
   it('is emitted only for TikTok errors', () => {
     const lines: string[] = [];
-    const deps = { metrics: (line: string) => lines.push(line), now: () => 1 };
+    const deps = {
+      metrics: { stack: 'TikTokConnect', write: (line: string) => lines.push(line) },
+      now: () => 1,
+    };
     const operation = { Service: 'tiktok-connect', Operation: 'refresh' };
     emitTikTokError(deps, operation, new Error('DynamoDB is down'));
     expect(lines).toEqual([]);

@@ -1,0 +1,5 @@
+import { createDepsFromEnv } from '../shared/deps.js';
+import { buildFollowerGrowthHandler } from '../shared/http/analytics-routes.js';
+
+// Reads stored history only: no token is opened, TikTok is not called.
+export const handler = buildFollowerGrowthHandler(createDepsFromEnv());
