@@ -14,7 +14,7 @@ if (existsSync(envFile)) process.loadEnvFile(envFile);
 
 const args = process.argv.slice(2);
 const nowIndex = args.indexOf('--now');
-const unknown = args.filter((arg, i) => i !== nowIndex && !(nowIndex >= 0 && i === nowIndex + 1));
+const unknown = args.filter((_arg, i) => i !== nowIndex && !(nowIndex >= 0 && i === nowIndex + 1));
 if (unknown.length > 0 || args.some((arg) => arg.startsWith('-') && arg !== '--now')) {
   console.error('usage: npm run refresh [-- --now [openId]]');
   process.exit(2);

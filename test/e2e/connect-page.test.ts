@@ -37,7 +37,7 @@ let browser: Browser;
 let otherFrontend: Server;
 let otherOrigin: string;
 
-describe.skipIf(!available)('the connect page in Chromium', () => {
+describe.skipIf(!available)('the connect page in Chromium', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     otherFrontend = await startOtherFrontend();
     const address = otherFrontend.address();
