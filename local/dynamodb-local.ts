@@ -39,7 +39,9 @@ export async function startDynamoDbLocal(
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const deadline = Date.now() + 30_000;
+  // A busy machine (many test runs at once) can need longer: DYNAMODB_LOCAL_START_SECONDS raises the wait.
+  const startSeconds = Number(process.env.DYNAMODB_LOCAL_START_SECONDS) || 30;
+  const deadline = Date.now() + startSeconds * 1000;
   for (;;) {
     if (exited !== null) throw new Error(`DynamoDB Local exited (${exited}):\n${output}`);
     try {
@@ -48,7 +50,7 @@ export async function startDynamoDbLocal(
     } catch {
       if (Date.now() > deadline) {
         child.kill();
-        throw new Error(`DynamoDB Local did not start within 30 s:\n${output}`);
+        throw new Error(`DynamoDB Local did not start within ${startSeconds} s:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
