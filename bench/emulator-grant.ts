@@ -11,12 +11,14 @@ import { codeChallengeS256, createCodeVerifier } from '../shared/tiktok/pkce.js'
 export async function connectWithEmulatorGrant(
   deps: ServiceDeps,
   emulator: TikTokEmulator,
-  input: { appUser: string; userId: string; redirectUri: string; displayName?: string },
+  input: { appUser: string; userId: string; redirectUri: string; displayName?: string; scopes?: string[] },
 ): Promise<TikTokTokenSet> {
   const verifier = createCodeVerifier();
   const code = emulator.issueCode({
     userId: input.userId,
-    scopes: ['user.info.basic', 'video.list'],
+    scopes: (input.scopes ?? ['user.info.basic', 'video.list']) as Parameters<
+      TikTokEmulator['issueCode']
+    >[0]['scopes'],
     redirectUri: input.redirectUri,
     codeChallenge: codeChallengeS256(verifier, 'hex'),
     codeChallengeMethod: 'S256',
