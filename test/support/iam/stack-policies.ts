@@ -152,6 +152,12 @@ function intrinsicResolver(template: CfnTemplate) {
         QueueUrl: (id) => `https://sqs.${region}.${urlSuffix}/${account}/${nameOf(id, 'QueueName')}`,
       },
     },
+    'AWS::S3::Bucket': {
+      ref: (id) => nameOf(id, 'BucketName').toLowerCase(),
+      attributes: {
+        Arn: (id) => `arn:${partition}:s3:::${nameOf(id, 'BucketName').toLowerCase()}`,
+      },
+    },
     'AWS::Logs::LogGroup': {
       ref: (id) => nameOf(id, 'LogGroupName'),
       attributes: {
