@@ -13,6 +13,7 @@ const BENCHES: { name: string; args: string[] }[] = [
   { name: 'requests', args: [] },
   { name: 'cost', args: [] },
   { name: 'latency', args: [] },
+  { name: 'publish', args: ['--size-mb', '100'] },
 ];
 
 const outcomes: string[] = [];

@@ -6,14 +6,14 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 
 export interface AlarmTopicProps {
-  /** Receives every alarm; AWS sends it a confirmation link first. */
-  readonly email: string;
+  /** Receives every alarm; AWS sends it a confirmation link first. Other subscribers use the topic's ARN. */
+  readonly email: string | undefined;
   /** Only alarms whose names start with this may publish, e.g. `TikTokConnect-`. */
   readonly alarmNamePrefix: string;
 }
 
 /**
- * Where the alarms go: an SNS topic with one email subscription, HTTPS-only, encrypted with a key of its own.
+ * Where the alarms go: an SNS topic (with an email subscription if one is given), HTTPS-only, encrypted with a key of its own.
  * Not the AWS managed `aws/sns` key: its key policy cannot be changed to let CloudWatch encrypt, so alarm
  * actions on such a topic fail. Not TokenKey either: it stays limited to tokens, opened to no other service.
  */
@@ -55,6 +55,6 @@ export class AlarmTopic extends Topic {
         },
       }),
     );
-    this.addSubscription(new EmailSubscription(props.email));
+    if (props.email) this.addSubscription(new EmailSubscription(props.email));
   }
 }

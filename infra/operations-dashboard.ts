@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   AlarmStatusWidget,
@@ -11,6 +11,7 @@ import {
   SearchExpression,
   Stats,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -22,7 +23,8 @@ import {
 import { REFRESH_METRIC_DIMENSIONS } from '../shared/lifecycle/refresh-metrics.js';
 import { METRICS_NAMESPACE } from '../shared/metrics.js';
 import { TIKTOK_ERROR_CODE_DIMENSION, TIKTOK_ERROR_METRIC } from '../shared/tiktok/tiktok-error-metrics.js';
-import { refreshMetric } from './refresh-metrics.js';
+import { refreshMetric, stackDimensions } from './refresh-metrics.js';
+import { TABLE_OPERATIONS } from './service-alarms.js';
 
 export interface OperationsDashboardProps {
   readonly dashboardName: string;
@@ -33,6 +35,9 @@ export interface OperationsDashboardProps {
   readonly refreshDeadLetterQueue: IQueue;
   /** Time between scheduled refresh runs: the refresh graphs sum per run, not per half run. */
   readonly refreshInterval: Duration;
+  readonly table: ITable;
+  /** Scheduled runs that could not start or failed. */
+  readonly scheduledRunFailures: IQueue;
   /** Shown with their state at the top. */
   readonly alarms: readonly IAlarm[];
 }
@@ -52,11 +57,38 @@ const OPERATION_DIMENSION = 'Operation' satisfies keyof typeof REFRESH_METRIC_DI
 export class OperationsDashboard extends Dashboard {
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id, { dashboardName: props.dashboardName, defaultInterval: Duration.days(1) });
-    const perRun = (name: Parameters<typeof refreshMetric>[0], label: string) =>
-      refreshMetric(name, props.refreshInterval).with({ label });
+    // Our own metrics are this stack's only: every one carries the Stack dimension.
+    const stackName = Stack.of(this).stackName;
+    const perRun = (name: Parameters<typeof refreshMetric>[1], label: string) =>
+      refreshMetric(stackName, name, props.refreshInterval).with({ label });
+    const connectMetric = (metricName: ConnectMetricName) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: stackDimensions(stackName, CONNECT_METRIC_DIMENSIONS),
+        statistic: Stats.SUM,
+        period: PERIOD,
+      });
+    const connectFailuresSearch = () => {
+      const failed: ConnectMetricName = 'ConnectFailed';
+      return search(
+        failed,
+        stackDimensions(stackName, CONNECT_METRIC_DIMENSIONS),
+        CONNECT_FAILURE_REASON_DIMENSION,
+      );
+    };
+    const tiktokErrorsSearch = () => {
+      const { Service } = REFRESH_METRIC_DIMENSIONS;
+      return search(
+        TIKTOK_ERROR_METRIC,
+        stackDimensions(stackName, { Service }),
+        OPERATION_DIMENSION,
+        TIKTOK_ERROR_CODE_DIMENSION,
+      );
+    };
 
     this.addWidgets(
-      new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 3 }),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 6 }),
     );
 
     this.addWidgets(
@@ -207,29 +239,52 @@ export class OperationsDashboard extends Dashboard {
         leftYAxis: { min: 0, showUnits: false },
       }),
     );
+
+    // What the stack-wide alarms watch, beside the figures above: the 5xx share, DynamoDB throttling, and
+    // scheduled runs that did not happen.
+    this.addWidgets(
+      new GraphWidget({
+        ...THIRD,
+        title: 'HTTP API 5xx (% of requests)',
+        left: [
+          new MathExpression({
+            expression: '100 * FILL(errors, 0) / requests',
+            usingMetrics: {
+              requests: apiMetric(props.api.metricCount(), 'Requests', Stats.SUM),
+              errors: apiMetric(props.api.metricServerError(), '5xx', Stats.SUM),
+            },
+            label: '5xx %',
+            period: PERIOD,
+          }),
+        ],
+        leftYAxis: { min: 0, showUnits: false },
+      }),
+      new GraphWidget({
+        ...THIRD,
+        title: 'DynamoDB throttled requests',
+        left: [
+          props.table.metricThrottledRequestsForOperations({
+            operations: TABLE_OPERATIONS,
+            label: 'Throttled requests',
+            period: PERIOD,
+          }),
+        ],
+        leftYAxis: { min: 0, showUnits: false },
+      }),
+      new GraphWidget({
+        ...THIRD,
+        title: 'Failed scheduled runs',
+        left: [
+          props.scheduledRunFailures.metricApproximateNumberOfMessagesVisible({
+            label: 'Waiting in ScheduledRunFailures',
+            statistic: Stats.MAXIMUM,
+            period: PERIOD,
+          }),
+        ],
+        leftYAxis: { min: 0, showUnits: false },
+      }),
+    );
   }
-}
-
-function connectMetric(metricName: ConnectMetricName): Metric {
-  return new Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { ...CONNECT_METRIC_DIMENSIONS },
-    statistic: Stats.SUM,
-    period: PERIOD,
-  });
-}
-
-/** ConnectFailed of every reason that occurred: one series each. */
-function connectFailuresSearch(): string {
-  const failed: ConnectMetricName = 'ConnectFailed';
-  return search(failed, { ...CONNECT_METRIC_DIMENSIONS }, CONNECT_FAILURE_REASON_DIMENSION);
-}
-
-/** TikTokError of every operation and code that occurred: one series each. */
-function tiktokErrorsSearch(): string {
-  const { Service } = REFRESH_METRIC_DIMENSIONS;
-  return search(TIKTOK_ERROR_METRIC, { Service }, OPERATION_DIMENSION, TIKTOK_ERROR_CODE_DIMENSION);
 }
 
 /** A dynamic label: the series' value of the dimension (CloudWatch fills it in). */

@@ -20,6 +20,8 @@ export interface ServiceFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 MB (Lambda's CPU share grows with memory; cold starts and KMS/TLS work are CPU-bound). */
   readonly memorySize?: number;
+  /** Concurrency kept for this function alone (and its ceiling). @default none reserved */
+  readonly reservedConcurrentExecutions?: number | undefined;
 }
 
 // Makes `require` exist in the ESM bundle for the CommonJS dependencies esbuild inlines.
@@ -36,10 +38,13 @@ export class ServiceFunction extends Construct implements IGrantable {
   readonly role: Role;
   readonly logGroup: LogGroup;
   readonly grantPrincipal: IPrincipal;
+  /** The entry module's path from the project root (the policy harness runs this module's handler as this function). */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
     requireLocalEsbuild();
+    this.entry = props.entry;
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     // Our own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to any log group.
@@ -59,6 +64,7 @@ export class ServiceFunction extends Construct implements IGrantable {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       timeout: props.timeout ?? Duration.seconds(15),
       role: this.role,
       logGroup: this.logGroup,

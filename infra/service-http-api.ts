@@ -17,11 +17,15 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 
 export interface ServiceHttpApiProps {
-  /** Browser origins allowed to call the API with credentials (the frontend's). */
+  /** Browser origins allowed to call the API (the frontend's). */
   readonly corsOrigins: readonly string[];
+  /** Request headers those origins may send (the bearer token, JSON, tracing headers). */
+  readonly corsAllowHeaders: readonly string[];
   /** Methods the frontend calls cross-origin (a DELETE with a bearer token needs a preflight). */
   readonly corsMethods: readonly CorsHttpMethod[];
   readonly jwt: { readonly issuer: string; readonly audience: readonly string[] };
@@ -29,6 +33,8 @@ export interface ServiceHttpApiProps {
   readonly logRetention: RetentionDays;
   /** Requests per second over the whole stage. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** The custom domain's public Route 53 zone: the API creates its alias records there. @default DNS is yours */
+  readonly hostedZone?: { readonly zoneId: string; readonly zoneName: string } | undefined;
 }
 
 /** Who may call a route: a bearer JWT from the identity provider, or anyone, for the reason given. */
@@ -47,6 +53,8 @@ export class ServiceHttpApi extends Construct {
   readonly url: string;
   /** DNS target for the custom domain (CNAME or alias), if there is one. */
   readonly domainTarget: string | undefined;
+  /** The hosted zone id of `domainTarget`, for an alias record. */
+  readonly domainHostedZoneId: string | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceHttpApiProps) {
     super(scope, id);
@@ -62,10 +70,10 @@ export class ServiceHttpApi extends Construct {
       corsPreflight: {
         allowOrigins: [...props.corsOrigins],
         allowMethods: [...props.corsMethods],
-        allowHeaders: ['authorization', 'content-type'],
+        allowHeaders: [...props.corsAllowHeaders],
         // A 429 says when to come back; the frontend's script may read it.
         exposeHeaders: ['retry-after'],
-        allowCredentials: true,
+        // No credentials: the frontend sends a bearer token, never a cookie, to these routes.
         maxAge: Duration.hours(1),
       },
     });
@@ -90,9 +98,23 @@ export class ServiceHttpApi extends Construct {
       new ApiMapping(this, 'ApiMapping', { api: this.api, domainName: domain, stage: this.stage });
       this.url = `https://${props.customDomain.domainName}`;
       this.domainTarget = domain.regionalDomainName;
+      this.domainHostedZoneId = domain.regionalHostedZoneId;
+      if (props.hostedZone) {
+        const zone = HostedZone.fromHostedZoneAttributes(this, 'HostedZone', {
+          hostedZoneId: props.hostedZone.zoneId,
+          zoneName: props.hostedZone.zoneName,
+        });
+        const target = RecordTarget.fromAlias(
+          new ApiGatewayv2DomainProperties(domain.regionalDomainName, domain.regionalHostedZoneId),
+        );
+        const recordName = props.customDomain.domainName;
+        new ARecord(this, 'AliasRecord', { zone, recordName, target });
+        new AaaaRecord(this, 'AliasRecordIpv6', { zone, recordName, target });
+      }
     } else {
       this.url = this.api.apiEndpoint;
       this.domainTarget = undefined;
+      this.domainHostedZoneId = undefined;
     }
   }
 

@@ -3,6 +3,7 @@
  * completed with defaults. The stack takes these as props; `app.ts` fills them from CDK context.
  */
 import { DEFAULT_SCOPES } from '../shared/config.js';
+import { DEFAULT_CORS_ALLOW_HEADERS } from '../shared/http/cors.js';
 
 /** TikTok redirects the browser here after consent; the default redirect URI ends with it. */
 export const CALLBACK_PATH = '/auth/tiktok/callback';
@@ -52,7 +53,52 @@ export interface ServiceSettings {
   readonly terminalFailureAlarmThreshold?: number;
   /** Where alarm notifications go (an SNS email subscription). @default no notifications */
   readonly alarmEmail?: string;
+  /** Request headers the frontend may send cross-origin. @default authorization, content-type, traceparent, sentry-trace */
+  readonly corsAllowHeaders?: readonly string[];
+
+  /** Days the function and access logs are kept: one of CloudWatch Logs' retention values. @default 90 */
+  readonly logRetentionDays?: number;
+  /** X-Ray active tracing on every function. @default false */
+  readonly tracing?: boolean;
+  /** Requests per second the whole API stage accepts (API Gateway throttling). @default 50 */
+  readonly apiThrottleRateLimit?: number;
+  /** Requests the stage accepts in a burst above the rate. @default 100 */
+  readonly apiThrottleBurstLimit?: number;
+  /** Seconds a profile or video page is served from the table instead of TikTok; 0 = no cache. @default 0 */
+  readonly displayCacheSeconds?: number;
+  /** App-wide requests per minute per TikTok Display API endpoint (TikTok's default is 600). @default 600 */
+  readonly tiktokRateLimitPerMinute?: number;
+  /**
+   * Concurrency reserved for the refresher, so API traffic and queue workers cannot take its last slot.
+   * Reserving needs an account concurrency limit well above 100. @default none reserved
+   */
+  readonly refresherReservedConcurrency?: number;
+  /** An upper bound on the queue workers' concurrency, reserved for them. @default none reserved */
+  readonly refreshWorkerReservedConcurrency?: number;
+  /** API requests answered 5xx, in percent of all, over five minutes, above which the alarm fires. @default 5 */
+  readonly api5xxAlarmPercent?: number;
+  /** p99 API latency in milliseconds over five minutes, above which (three in a row) the alarm fires. @default 10000 */
+  readonly apiLatencyAlarmMs?: number;
+  /** AWS accounts that may put rules (subscriptions) on the connection events bus. @default none */
+  readonly eventSubscriberAccounts?: readonly string[];
+  /** Route 53 public hosted zone of `domainName`: with it the stack creates the alias record itself. */
+  readonly hostedZoneId?: string;
+  /** The zone's domain, e.g. example.com; goes with hostedZoneId. */
+  readonly hostedZoneName?: string;
 }
+
+/** The settings `deploy/<stage>.json` must name for a stack that works once deployed. */
+export const REQUIRED_SETTINGS = [
+  'tiktokClientKey',
+  'defaultReturnUrl',
+  'jwtIssuer',
+  'jwtAudience',
+] as const satisfies readonly (keyof ServiceSettings)[];
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 export interface ResolvedSettings {
   readonly tiktokClientKey: string;
@@ -72,7 +118,24 @@ export interface ResolvedSettings {
     readonly workerConcurrency: number;
     readonly publishRefreshedEvents: boolean;
   };
-  readonly alarms: { readonly terminalFailureThreshold: number; readonly email: string | undefined };
+  readonly corsAllowHeaders: readonly string[];
+  readonly alarms: {
+    readonly terminalFailureThreshold: number;
+    readonly email: string | undefined;
+    readonly api5xxPercent: number;
+    readonly apiLatencyMs: number;
+  };
+  readonly logRetentionDays: number;
+  readonly tracing: boolean;
+  readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly displayCacheSeconds: number;
+  readonly tiktokRateLimitPerMinute: number;
+  readonly reservedConcurrency: {
+    readonly refresher: number | undefined;
+    readonly refreshWorker: number | undefined;
+  };
+  readonly eventSubscriberAccounts: readonly string[];
+  readonly hostedZone: { readonly zoneId: string; readonly zoneName: string } | undefined;
   /** Settings left at a placeholder: synth works, a deployment would not. */
   readonly missing: readonly (keyof ServiceSettings)[];
 }
@@ -164,7 +227,55 @@ export function resolveSettings(settings: ServiceSettings): ResolvedSettings {
       { min: 0 },
     ),
     email: settings.alarmEmail === undefined ? undefined : emailAddress('alarmEmail', settings.alarmEmail),
+    api5xxPercent: integer('api5xxAlarmPercent', settings.api5xxAlarmPercent, 5, { min: 1, max: 100 }),
+    apiLatencyMs: integer('apiLatencyAlarmMs', settings.apiLatencyAlarmMs, 10_000, { min: 1, max: 30_000 }),
   };
+
+  const logRetentionDays = settings.logRetentionDays ?? 90;
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    throw new SettingsError(
+      `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${JSON.stringify(logRetentionDays)}`,
+    );
+  }
+  const apiThrottle = {
+    rateLimit: integer('apiThrottleRateLimit', settings.apiThrottleRateLimit, 50, { min: 1, max: 10_000 }),
+    burstLimit: integer('apiThrottleBurstLimit', settings.apiThrottleBurstLimit, 100, { min: 1, max: 5000 }),
+  };
+  const reservedConcurrency = {
+    refresher: optionalInteger('refresherReservedConcurrency', settings.refresherReservedConcurrency, {
+      min: 1,
+      max: 1000,
+    }),
+    // Below the SQS event source's maximum concurrency the queue would throttle its own workers.
+    refreshWorker: optionalInteger(
+      'refreshWorkerReservedConcurrency',
+      settings.refreshWorkerReservedConcurrency,
+      { min: refresh.workerConcurrency, max: 1000 },
+    ),
+  };
+  const eventSubscriberAccounts = (settings.eventSubscriberAccounts ?? []).map((account) => {
+    if (!/^\d{12}$/.test(account)) {
+      throw new SettingsError(
+        `eventSubscriberAccounts must be 12-digit AWS account ids, got ${JSON.stringify(account)}`,
+      );
+    }
+    return account;
+  });
+  if (Boolean(settings.hostedZoneId) !== Boolean(settings.hostedZoneName)) {
+    throw new SettingsError('hostedZoneId and hostedZoneName go together: set both or neither');
+  }
+  if (settings.hostedZoneId && !customDomain) {
+    throw new SettingsError(
+      'hostedZoneId needs domainName and certificateArn: the record points at the domain',
+    );
+  }
+  const hostedZone =
+    settings.hostedZoneId && settings.hostedZoneName && customDomain
+      ? {
+          zoneId: settings.hostedZoneId,
+          zoneName: inZone(customDomain.domainName, hostname('hostedZoneName', settings.hostedZoneName)),
+        }
+      : undefined;
 
   return {
     tiktokClientKey,
@@ -177,8 +288,40 @@ export function resolveSettings(settings: ServiceSettings): ResolvedSettings {
     pkceEncoding,
     refresh,
     alarms,
+    corsAllowHeaders: (settings.corsAllowHeaders ?? DEFAULT_CORS_ALLOW_HEADERS).map((name) =>
+      headerName('corsAllowHeaders', name),
+    ),
+    logRetentionDays,
+    tracing: settings.tracing ?? false,
+    apiThrottle,
+    displayCacheSeconds: integer('displayCacheSeconds', settings.displayCacheSeconds, 0, {
+      min: 0,
+      max: 86_400,
+    }),
+    tiktokRateLimitPerMinute: integer('tiktokRateLimitPerMinute', settings.tiktokRateLimitPerMinute, 600, {
+      min: 1,
+    }),
+    reservedConcurrency,
+    eventSubscriberAccounts,
+    hostedZone,
     missing,
   };
+}
+
+function optionalInteger(
+  key: string,
+  value: number | undefined,
+  range: { min: number; max?: number },
+): number | undefined {
+  return value === undefined ? undefined : integer(key, value, range.min, range);
+}
+
+/** The zone must hold the domain: a record for connect.example.com cannot live in example.org. */
+function inZone(domainName: string, zoneName: string): string {
+  if (domainName !== zoneName && !domainName.endsWith(`.${zoneName}`)) {
+    throw new SettingsError(`hostedZoneName ${zoneName} does not contain domainName ${domainName}`);
+  }
+  return zoneName;
 }
 
 function integer(
@@ -247,4 +390,11 @@ function hostname(key: string, value: string): string {
     throw new SettingsError(`${key} must be a host name like api.example.com, got ${JSON.stringify(value)}`);
   }
   return name;
+}
+
+function headerName(setting: keyof ServiceSettings, value: string): string {
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value)) {
+    throw new SettingsError(`${setting}: ${JSON.stringify(value)} is not a header name`);
+  }
+  return value.toLowerCase();
 }

@@ -1,46 +1,41 @@
 import { fileURLToPath } from 'node:url';
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
-import {
-  Alarm,
-  type AlarmProps,
-  ComparisonOperator,
-  MathExpression,
-  Metric,
-  Stats,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, ComparisonOperator, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Grant } from 'aws-cdk-lib/aws-iam';
+import { AccountPrincipal, Grant, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ANALYTICS_METRIC_DIMENSIONS } from '../shared/analytics/snapshot-pass.js';
 import { ROUTES, type RouteSpec } from '../shared/http/route-table.js';
 import { METRICS_NAMESPACE } from '../shared/metrics.js';
 import { ANALYTICS_DUE_INDEX, DUE_INDEX, OPEN_ID_INDEX } from '../shared/store/table-schema.js';
-import { AlarmTopic } from './alarm-topic.js';
+import type { AlarmTopic } from './alarm-topic.js';
 import { ClientSecret } from './client-secret.js';
 import { ConnectionsTable, type ItemAction, type TableIndex } from './connections-table.js';
 import { OperationsDashboard } from './operations-dashboard.js';
-import { refreshMetric } from './refresh-metrics.js';
+import { refreshMetric, stackDimensions } from './refresh-metrics.js';
+import { ServiceAlarms } from './service-alarms.js';
 import { ServiceFunction, type ServiceFunctionProps } from './service-function.js';
 import { type RouteAccess, ServiceHttpApi } from './service-http-api.js';
 import { CALLBACK_PATH, resolveSettings, type ServiceSettings } from './service-settings.js';
-import { TokenKey } from './token-key.js';
+import { type TokenEnvelopeUse, TokenKey } from './token-key.js';
+import { UploadBucket } from './upload-bucket.js';
 
 export interface TikTokConnectStackProps extends StackProps, ServiceSettings {
   /** Directory with `functions/` and `package-lock.json`. @default this repository */
   readonly projectRoot?: string;
-  /** Retention of the function and access logs. @default three months */
-  readonly logRetention?: RetentionDays;
-  /** X-Ray active tracing on every function. @default false */
-  readonly tracing?: boolean;
-  /** Stage-wide limit in requests per second. @default 50/s, bursts of 100 */
-  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * true: a required setting left unset is a warning and synth uses a placeholder (CI's offline synth,
+   * `-c ciSynth=true`). Default false: each one is a synth error, so such a stack cannot be deployed.
+   */
+  readonly allowPlaceholders?: boolean;
+  /** Where the settings come from, for the error messages. @default the stack's props */
+  readonly settingsSource?: string;
 }
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -52,16 +47,23 @@ interface FunctionAccess {
   readonly timeout?: Duration;
   /** Item actions on the base table. */
   readonly items?: readonly ItemAction[];
-  /** Query on the base table, or on one index only (or on several, listed). */
+  /** Query on the base table, or on one index only. */
   readonly query?: 'table' | TableIndex | readonly ('table' | TableIndex)[];
-  /** GenerateDataKey and Decrypt on TokenKey, with the app's encryption context: it seals or opens tokens. */
-  readonly tokenEnvelope?: boolean;
+  /**
+   * On TokenKey, with the app's encryption context: GenerateDataKey to seal tokens, Decrypt to open them.
+   * `true` is both.
+   */
+  readonly tokenEnvelope?: boolean | TokenEnvelopeUse;
   /** GetSecretValue on the client secret. */
   readonly clientSecret?: boolean;
   /** events:PutEvents on ConnectionEventsBus only, and EVENT_BUS_NAME. */
   readonly publishesEvents?: boolean;
+  /** The upload bucket: `presign` signs PUT URLs (s3:PutObject) and reads; `read` only reads (s3:GetObject). */
+  readonly uploads?: 'presign' | 'read';
   /** sqs:SendMessage on RefreshQueue, and REFRESH_QUEUE_URL. */
   readonly queuesRefreshWork?: boolean;
+  /** Reads TikTok's Display API: its rate budget and response cache settings (PutItem when the cache is on). */
+  readonly readsDisplayApi?: boolean;
   /** The REFRESH_* settings and PUBLISH_REFRESHED_EVENTS. */
   readonly refreshesTokens?: boolean;
 }
@@ -70,9 +72,8 @@ interface FunctionAccess {
  * The display routes read TikTok with the connection's access token, refreshing it on demand under the
  * refresher's lease: Get and Update the connection, open and seal tokens, the secret for TikTok's token
  * endpoint, and the refresh settings; a refresh that finds the grant gone publishes reauth_required.
- * The app-wide rate budget is a counter item (Update, Get). No PutItem: the response cache is off (the stack
- * sets no DISPLAY_CACHE_SECONDS); turning it on needs it. 29 s: their reads give up after 25 s, and API
- * Gateway waits 30 s at most.
+ * The app-wide rate budget is a counter item (Update, Get). PutItem only with displayCacheSeconds > 0, for
+ * the response cache (readsDisplayApi). 29 s: their reads give up after 25 s, and API Gateway waits 30 s at most.
  */
 const DISPLAY_READ_ACCESS = {
   timeout: Duration.seconds(29),
@@ -81,6 +82,10 @@ const DISPLAY_READ_ACCESS = {
   clientSecret: true,
   publishesEvents: true,
   refreshesTokens: true,
+  readsDisplayApi: true,
+  // A refresh that lost its race to a disconnect revokes the new grant unless another connection of the
+  // account holds it: it looks them up by ByOpenId (Query), then Gets each.
+  query: OPEN_ID_INDEX.name,
 } as const satisfies Omit<FunctionAccess, 'description'>;
 
 /**
@@ -88,11 +93,12 @@ const DISPLAY_READ_ACCESS = {
  * needs each permission. A function missing here, or an entry no function uses, fails the synth.
  */
 const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
-  // Stores the OAuth state and the launch ticket (one transaction of two Puts), the PKCE verifier sealed.
+  // Stores the OAuth state and the launch ticket (one transaction of two Puts), the PKCE verifier sealed: it
+  // seals, never opens.
   StartConnectFunction: {
     description: 'TikTok Connect: start a connection (state, PKCE, launch ticket)',
     items: ['PutItem'],
-    tokenEnvelope: true,
+    tokenEnvelope: 'seal',
   },
   // Redeems the launch ticket (Delete) and binds the state to the browser's cookie (Update); opens no token.
   LaunchConnectFunction: {
@@ -100,12 +106,23 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     items: ['DeleteItem', 'UpdateItem'],
   },
   // Consumes the state (a Delete that returns it) and opens its PKCE verifier, exchanges the code with the
-  // client secret, stores the connection sealed (Update), publishes connected/recovered. If storing fails it
-  // revokes the new grant at TikTok, which takes only the secret. No call needs Get or Put today; they are
-  // kept as the connect flow was specified, and can go once it is settled.
+  // client secret, keeps the result pending for the confirm (Put, tokens sealed). If that fails it revokes the
+  // new grant at TikTok (the secret) unless a stored connection to the account still holds tokens (ByOpenId,
+  // then Get). It stores no connection and publishes nothing: the confirm does.
   CallbackFunction: {
-    description: 'TikTok Connect: OAuth callback (code exchange, store the connection)',
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    description: 'TikTok Connect: OAuth callback (code exchange, keep the result pending)',
+    items: ['GetItem', 'PutItem', 'DeleteItem'],
+    query: OPEN_ID_INDEX.name,
+    tokenEnvelope: true,
+    clientSecret: true,
+  },
+  // Takes the pending result once (a conditional Delete that returns it) and opens its tokens, stores the
+  // connection sealed (Update) and publishes connected/recovered. A result started by another user is deleted
+  // and its grant revoked at TikTok (the secret) unless a stored connection still holds it (ByOpenId, Get).
+  ConfirmConnectFunction: {
+    description: 'TikTok Connect: confirm a consented connection as the user who started it',
+    items: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    query: OPEN_ID_INDEX.name,
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -127,13 +144,14 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     description: 'TikTok Connect: given videos of a connected TikTok account',
     ...DISPLAY_READ_ACCESS,
   },
-  // Reads the connection (Get), opens its access token to revoke it at TikTok (secret), marks it
-  // disconnected (Update) and publishes `disconnected`. Deletes the analytics history: a Query of its
-  // partition, then BatchWriteItem deletes.
+  // Reads the connection (Get), opens its access token to revoke it at TikTok (secret) unless another
+  // connection of the account holds the grant (ByOpenId, then Get); an expired access token is refreshed
+  // first, and the new tokens sealed. Marks it disconnected (Update), deletes its analytics history (Query
+  // on the table, BatchWriteItem) and publishes `disconnected`.
   DisconnectFunction: {
     description: 'TikTok Connect: disconnect a TikTok account (revoke at TikTok, mark disconnected)',
     items: ['GetItem', 'UpdateItem', 'BatchWriteItem'],
-    query: 'table',
+    query: ['table', OPEN_ID_INDEX.name],
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -152,21 +170,73 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Finds what is due (DueForRefresh), takes the lease and stores the new tokens by compare-and-swap
   // (Update; Get to re-read after losing a race), opens the refresh token and seals the new ones, calls
   // TikTok with the secret, publishes reauth_required and friends, and queues what it cannot do itself.
+  // Then it expires unconfirmed connect results (their own partition of DueForRefresh; Get, revoke unless
+  // ByOpenId finds a holder, Delete).
   RefresherFunction: {
     description: 'TikTok Connect: scheduled token refresh',
-    items: ['GetItem', 'UpdateItem'],
-    query: DUE_INDEX.name,
+    items: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    query: [DUE_INDEX.name, OPEN_ID_INDEX.name],
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
     queuesRefreshWork: true,
     refreshesTokens: true,
   },
+  // Content posting (docs/publishing.md). creator_info is read with a fresh token (refreshed on demand as the
+  // display routes do); no post or upload item is touched.
+  CreatorInfoFunction: {
+    description: 'TikTok Connect: creator_info of a connected TikTok account (posting options)',
+    ...DISPLAY_READ_ACCESS,
+  },
+  // Reads the connection (Get), records the upload (Put) and signs a PUT URL for the bucket.
+  CreateUploadFunction: {
+    description: 'TikTok Connect: a presigned upload URL for a video',
+    items: ['GetItem', 'PutItem'],
+    uploads: 'presign',
+  },
+  // Reads connection and upload (Get), checks the file (HeadObject = GetObject), reads creator_info with a
+  // fresh token (as the display routes), stores the post (Put).
+  CreatePostFunction: {
+    description: 'TikTok Connect: schedule a post',
+    ...DISPLAY_READ_ACCESS,
+    items: ['GetItem', 'PutItem', 'UpdateItem'],
+    uploads: 'read',
+  },
+  // The caller's posts: Get the connection, Query the base table (pk = USER#<sub>, sk POST#…).
+  ListPostsFunction: {
+    description: 'TikTok Connect: list the posts of a connected TikTok account',
+    items: ['GetItem'],
+    query: 'table',
+  },
+  GetPostFunction: {
+    description: 'TikTok Connect: one post of a connected TikTok account',
+    items: ['GetItem'],
+  },
+  // scheduled → cancelled is one conditional Update.
+  CancelPostFunction: {
+    description: 'TikTok Connect: cancel a scheduled post',
+    items: ['GetItem', 'UpdateItem'],
+  },
+  // Every minute: reads what is due (DueForRefresh, POST# shards), claims by conditional Update, records init
+  // with the publish_id lookup (TransactWriteItems = Put + Update), refreshes tokens on demand (as the display
+  // routes), reads the file by ranged GETs, publishes tiktok.post.* events.
+  PublisherFunction: {
+    description: 'TikTok Connect: scheduled publisher (due posts, chunked uploads, status follow-up)',
+    timeout: Duration.minutes(10),
+    items: ['GetItem', 'PutItem', 'UpdateItem'],
+    query: DUE_INDEX.name,
+    tokenEnvelope: true,
+    clientSecret: true,
+    publishesEvents: true,
+    refreshesTokens: true,
+    uploads: 'read',
+  },
   // The refresher's work for the batches it receives; its event source lets it receive and delete messages.
-  // No Query: the keys come in the message.
+  // The keys come in the message; ByOpenId only for a refresh that lost its race to a disconnect.
   RefreshWorkerFunction: {
     description: 'TikTok Connect: token refresh worker (queued batches)',
     items: ['GetItem', 'UpdateItem'],
+    query: OPEN_ID_INDEX.name,
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -237,30 +307,50 @@ export class TikTokConnectStack extends Stack {
   readonly api: ServiceHttpApi;
   /** The redirect URI registered at TikTok (a token until deploy when it is the API endpoint's). */
   readonly redirectUri: string;
-  readonly alarms: readonly Alarm[];
-  /** Only with `alarmEmail`. */
-  readonly alarmTopic: AlarmTopic | undefined;
+  /**
+   * Where scheduled runs that failed end up: events EventBridge could not deliver (its dead-letter queue) and
+   * invocations that failed or timed out (the refresher's on-failure destination). Add further schedules'
+   * targets here (`deadLetterQueue`): its alarm covers them.
+   */
+  readonly scheduledRunFailures: Queue;
+  /** Every alarm, and the topic they notify (always created; its ARN is the AlarmTopicArn output). */
+  readonly serviceAlarms: ServiceAlarms;
+  readonly alarmTopic: AlarmTopic;
+  /** Every alarm of the stack, in the order they were added. */
+  get alarms(): readonly Alarm[] {
+    return this.serviceAlarms.alarms;
+  }
   readonly dashboard: OperationsDashboard;
+  readonly uploadBucket: UploadBucket;
 
   readonly #functionDefaults: Pick<
     ServiceFunctionProps,
     'environment' | 'logRetention' | 'tracing' | 'projectRoot'
   >;
   readonly #refreshEnvironment: Readonly<Record<string, string>>;
+  readonly #displayEnvironment: Readonly<Record<string, string>>;
+  readonly #displayCacheOn: boolean;
   /** Every function FUNCTION_ACCESS describes, by construct id, once created. */
   readonly #functions = new Map<string, ServiceFunction>();
 
   constructor(scope: Construct, id: string, props: TikTokConnectStackProps = {}) {
     super(scope, id, props);
     const settings = resolveSettings(props);
+    const source = props.settingsSource ?? 'the stack props';
     for (const key of settings.missing) {
-      Annotations.of(this).addWarningV2(
-        `tiktok-connect:missing-${key}`,
-        `${key} is not set (cdk.json context, -c ${key}=..., or a stack prop): synth uses a placeholder, ` +
-          'a deployed stack would not work',
-      );
+      if (props.allowPlaceholders) {
+        Annotations.of(this).addWarningV2(
+          `tiktok-connect:missing-${key}`,
+          `${key} is not set in ${source}: synth uses a placeholder, a deployed stack would not work`,
+        );
+      } else {
+        Annotations.of(this).addError(
+          `${key} is not set: add it to ${source} (a deployed stack would not work without it; ` +
+            'for an offline synth only, pass -c ciSynth=true)',
+        );
+      }
     }
-    const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    const logRetention = settings.logRetentionDays as RetentionDays;
 
     // At rest, tokens are encrypted twice under one key: the table's own encryption, and inside it each token
     // in an envelope whose data key the key wraps.
@@ -301,9 +391,15 @@ export class TikTokConnectStack extends Stack {
       deadLetterQueue: { queue: this.refreshDeadLetterQueue, maxReceiveCount: 3 },
     });
 
+    // Videos the browser uploads with presigned PUTs, read by the publisher in ranged GETs.
+    this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
+      corsOrigins: settings.allowedReturnOrigins,
+    });
+
     // The API comes before the functions: unless set, the redirect URI is the API's own address.
     this.api = new ServiceHttpApi(this, 'HttpApi', {
       corsOrigins: settings.allowedReturnOrigins,
+      corsAllowHeaders: settings.corsAllowHeaders,
       // The frontend calls the JWT routes cross-origin; the public ones are navigations or server calls.
       corsMethods: [
         ...new Set(
@@ -313,7 +409,8 @@ export class TikTokConnectStack extends Stack {
       jwt: settings.jwt,
       customDomain: settings.customDomain,
       logRetention,
-      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      throttle: settings.apiThrottle,
+      hostedZone: settings.hostedZone,
     });
     this.redirectUri = settings.redirectUri ?? `${this.api.url}${CALLBACK_PATH}`;
 
@@ -321,8 +418,9 @@ export class TikTokConnectStack extends Stack {
     this.#functionDefaults = {
       projectRoot: props.projectRoot ?? REPOSITORY_ROOT,
       logRetention,
-      tracing: props.tracing ?? false,
+      tracing: settings.tracing,
       environment: {
+        STACK_NAME: this.stackName,
         TABLE_NAME: this.table.tableName,
         TOKEN_KMS_KEY_ID: this.tokenKey.keyArn,
         TIKTOK_CLIENT_KEY: settings.tiktokClientKey,
@@ -340,6 +438,19 @@ export class TikTokConnectStack extends Stack {
       REFRESH_MAX_INLINE: String(settings.refresh.maxInline),
       PUBLISH_REFRESHED_EVENTS: String(settings.refresh.publishRefreshedEvents),
     };
+    this.#displayEnvironment = {
+      DISPLAY_CACHE_SECONDS: String(settings.displayCacheSeconds),
+      TIKTOK_RATE_LIMIT_PER_MINUTE: String(settings.tiktokRateLimitPerMinute),
+    };
+    this.#displayCacheOn = settings.displayCacheSeconds > 0;
+
+    // Created before the functions: every function added through addFunction gets its errors and throttles
+    // alarms here.
+    this.serviceAlarms = new ServiceAlarms(this, { email: settings.alarms.email });
+    this.alarmTopic = this.serviceAlarms.topic;
+    if (settings.eventSubscriberAccounts.length > 0) {
+      this.#allowSubscribersFrom(settings.eventSubscriberAccounts);
+    }
 
     // The HTTP routes, one function each, exactly as shared/http/route-table.ts lists them (the local server
     // serves the same table): connect (start → launch → callback), the signed-in user's connections (list,
@@ -356,20 +467,56 @@ export class TikTokConnectStack extends Stack {
       entry: 'functions/refresh-scheduled.ts',
       timeout: Duration.minutes(5),
       memorySize: 1024,
+      reservedConcurrentExecutions: settings.reservedConcurrency.refresher,
     });
-    // The next scheduled run is the retry: an asynchronous retry would only run alongside it.
-    refresher.lambda.configureAsyncInvoke({ retryAttempts: 0 });
+    this.scheduledRunFailures = new Queue(this, 'ScheduledRunFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.scheduledRunFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: of the refresh schedule (EventBridge) and of the ' +
+        "refresher's failed asynchronous invocations (on-failure destination). Nothing consumes it.",
+    });
+    // The next scheduled run is the retry: an asynchronous retry would only run alongside it. A run that
+    // failed or timed out is recorded (request and error, never a token) for the alarm and the operator.
+    refresher.lambda.configureAsyncInvoke({
+      retryAttempts: 0,
+      onFailure: new SqsDestination(this.scheduledRunFailures),
+    });
     const scheduleInterval = Duration.minutes(settings.refresh.scheduleMinutes);
     new Rule(this, 'RefreshSchedule', {
       description: 'TikTok Connect: start a token refresh run',
       schedule: Schedule.rate(scheduleInterval),
-      // A run that could not start before the next one is due is dropped; the next one does its work.
-      targets: [new LambdaFunction(refresher.lambda, { maxEventAge: scheduleInterval })],
+      // A run that could not start before the next one is due is dropped; the next one does its work. An
+      // event EventBridge could not hand to Lambda (throttled, denied) lands in the failures queue.
+      targets: [
+        new LambdaFunction(refresher.lambda, {
+          maxEventAge: scheduleInterval,
+          deadLetterQueue: this.scheduledRunFailures,
+        }),
+      ],
+    });
+
+    // Publishing: a due index (DueForRefresh, POST# shards) read every minute, like the refresher's; see
+    // docs/publishing.md for why not one EventBridge Scheduler schedule per post.
+    const publisher = this.#addServiceFunction('PublisherFunction', {
+      entry: 'functions/publisher-scheduled.ts',
+      memorySize: 512,
+    });
+    publisher.lambda.configureAsyncInvoke({ retryAttempts: 0 });
+    new Rule(this, 'PublishSchedule', {
+      description: 'TikTok Connect: start due posts and follow their status',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(publisher.lambda, { maxEventAge: Duration.minutes(1) })],
     });
 
     const worker = this.#addServiceFunction('RefreshWorkerFunction', {
       entry: 'functions/refresh-worker.ts',
       timeout: REFRESH_WORKER_TIMEOUT,
+      reservedConcurrentExecutions: settings.reservedConcurrency.refreshWorker,
     });
     // One message (a batch of connection keys) per invocation; an unfinished one is reported, then retried.
     worker.lambda.addEventSource(
@@ -401,101 +548,72 @@ export class TikTokConnectStack extends Stack {
       throw new Error(`FUNCTION_ACCESS names functions the stack does not create: ${unused.join(', ')}`);
     }
 
-    // Alarms on what the refresh runs report (embedded metrics, namespace TikTokConnect) and the machinery.
-    const alarm = (alarmId: string, alarmProps: Omit<AlarmProps, 'alarmName' | 'treatMissingData'>) =>
-      new Alarm(this, alarmId, {
-        ...alarmProps,
-        alarmName: `${this.stackName}-${alarmId.replace(/Alarm$/, '')}`,
-        // No data means nothing ran into trouble (an idle queue, an hour without failures).
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-    this.alarms = [
-      alarm('TerminalFailuresAlarm', {
-        alarmDescription:
-          'More connections than usual became unusable in the last hour (TikTok refused the refresh ' +
-          'token): those users must connect again. A tiktok.connection.reauth_required event was ' +
-          'published for each.',
-        metric: refreshMetric('FailedTerminal', Duration.hours(1)),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        threshold: settings.alarms.terminalFailureThreshold,
-        evaluationPeriods: 1,
+    // Alarms on what the refresh runs report (embedded metrics of this stack) and the machinery. Every
+    // function's errors and throttles have theirs already (addFunction).
+    const alarms = this.serviceAlarms;
+    alarms.add('TerminalFailuresAlarm', {
+      alarmDescription:
+        'More connections than usual became unusable in the last hour (TikTok refused the refresh ' +
+        'token): those users must connect again. A tiktok.connection.reauth_required event was ' +
+        'published for each.',
+      metric: refreshMetric(this.stackName, 'FailedTerminal', Duration.hours(1)),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: settings.alarms.terminalFailureThreshold,
+      evaluationPeriods: 1,
+    });
+    alarms.add('InvalidClientAlarm', {
+      alarmDescription:
+        'TikTok refused our client key or secret (invalid_client): every refresh fails. Operator action: ' +
+        `check the key and put the current secret into ${clientSecretName}.`,
+      metric: refreshMetric(this.stackName, 'InvalidClient', Duration.minutes(5)),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+    alarms.watchDeadLetterQueue(
+      'DeadLetterQueueAlarm',
+      this.refreshDeadLetterQueue,
+      'Refresh batches failed three times and wait in the dead-letter queue. Read the worker logs, fix ' +
+        'the cause, then redrive the messages to the refresh queue.',
+    );
+    alarms.add('UnfinishedRefreshAlarm', {
+      alarmDescription:
+        'Two refresh runs in a row ran out of time with due connections left: tokens may expire before ' +
+        'they are refreshed. Raise refreshWorkerConcurrency or refreshConcurrency, or look for slow calls.',
+      metric: refreshMetric(this.stackName, 'UnfinishedDue', scheduleInterval),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+    });
+    alarms.watchDeadLetterQueue(
+      'ScheduledRunFailuresAlarm',
+      this.scheduledRunFailures,
+      'A scheduled run did not start (EventBridge could not invoke it) or failed: the message in the ' +
+        'ScheduledRunFailures queue says which and why. The next run retries; delete the message once read.',
+    );
+    alarms.watchApi(this.api.api, {
+      serverErrorPercent: settings.alarms.api5xxPercent,
+      latencyMs: settings.alarms.apiLatencyMs,
+    });
+    alarms.watchTable(this.table);
+    alarms.add('AnalyticsCadenceDegradedAlarm', {
+      alarmDescription:
+        'For an hour every analytics snapshot pass deferred snapshots: the budget share cannot cover the ' +
+        'cadence, so the oldest tiers are snapshotted less often. Raise ANALYTICS_BUDGET_SHARE, ask TikTok ' +
+        'for a higher rate limit, or lengthen the cadence settings (docs/analytics.md).',
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'AnalyticsCadenceDegraded',
+        dimensionsMap: stackDimensions(this.stackName, ANALYTICS_METRIC_DIMENSIONS),
+        statistic: Stats.MINIMUM,
+        period: Duration.minutes(15),
       }),
-      alarm('InvalidClientAlarm', {
-        alarmDescription:
-          'TikTok refused our client key or secret (invalid_client): every refresh fails. Operator action: ' +
-          `check the key and put the current secret into ${clientSecretName}.`,
-        metric: refreshMetric('InvalidClient', Duration.minutes(5)),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 1,
-      }),
-      alarm('DeadLetterQueueAlarm', {
-        alarmDescription:
-          'Refresh batches failed three times and wait in the dead-letter queue. Read the worker logs, fix ' +
-          'the cause, then redrive the messages to the refresh queue.',
-        metric: this.refreshDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: Stats.MAXIMUM,
-        }),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 1,
-      }),
-      alarm('UnfinishedRefreshAlarm', {
-        alarmDescription:
-          'Two refresh runs in a row ran out of time with due connections left: tokens may expire before ' +
-          'they are refreshed. Raise refreshWorkerConcurrency or refreshConcurrency, or look for slow calls.',
-        metric: refreshMetric('UnfinishedDue', scheduleInterval),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-      }),
-      alarm('AnalyticsCadenceDegradedAlarm', {
-        alarmDescription:
-          'For an hour every analytics snapshot pass deferred snapshots: the budget share cannot cover the ' +
-          'cadence, so the oldest tiers are snapshotted less often. Raise ANALYTICS_BUDGET_SHARE, ask TikTok ' +
-          'for a higher rate limit, or lengthen the cadence settings (docs/analytics.md).',
-        metric: new Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: 'AnalyticsCadenceDegraded',
-          dimensionsMap: { ...ANALYTICS_METRIC_DIMENSIONS },
-          statistic: Stats.MINIMUM,
-          period: Duration.minutes(15),
-        }),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 4,
-        datapointsToAlarm: 4,
-      }),
-      alarm('RefresherErrorsAlarm', {
-        alarmDescription: 'The refresher or a refresh worker failed (crash or timeout). See their logs.',
-        // FILL: a worker that did not run in a period publishes no datapoint, which would hide the other's.
-        metric: new MathExpression({
-          expression: 'FILL(refresher, 0) + FILL(worker, 0)',
-          usingMetrics: {
-            refresher: refresher.lambda.metricErrors({ statistic: Stats.SUM }),
-            worker: worker.lambda.metricErrors({ statistic: Stats.SUM }),
-          },
-          label: 'Refresher and worker errors',
-          period: Duration.minutes(5),
-        }),
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 1,
-      }),
-    ];
-
-    this.alarmTopic = settings.alarms.email
-      ? new AlarmTopic(this, 'AlarmTopic', {
-          email: settings.alarms.email,
-          alarmNamePrefix: `${this.stackName}-`,
-        })
-      : undefined;
-    if (this.alarmTopic) {
-      const action = new SnsAction(this.alarmTopic);
-      for (const each of this.alarms) each.addAlarmAction(action);
-    }
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 4,
+      datapointsToAlarm: 4,
+    });
 
     // What an operator looks at first: the alarms' state, connects, refreshes, TikTok's errors, latency.
     this.dashboard = new OperationsDashboard(this, 'OperationsDashboard', {
@@ -505,7 +623,9 @@ export class TikTokConnectStack extends Stack {
       refreshQueue: this.refreshQueue,
       refreshDeadLetterQueue: this.refreshDeadLetterQueue,
       refreshInterval: scheduleInterval,
-      alarms: this.alarms,
+      table: this.table,
+      scheduledRunFailures: this.scheduledRunFailures,
+      alarms: this.serviceAlarms.alarms,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
@@ -519,23 +639,76 @@ export class TikTokConnectStack extends Stack {
         'Store the TikTok client secret: aws secretsmanager put-secret-value --secret-id <this name>',
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'UploadBucketName', { value: this.uploadBucket.bucketName });
     new CfnOutput(this, 'EventBusName', {
       value: this.eventBus.eventBusName,
       description:
         'Connection events (source tiktok-connect, detail-type tiktok.connection.*): add rules here',
     });
     new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });
-    if (this.alarmTopic) {
-      new CfnOutput(this, 'AlarmTopicArn', {
-        value: this.alarmTopic.topicArn,
-        description: 'Alarm notifications; confirm the email subscription AWS sent to alarmEmail',
-      });
-    }
-    if (this.api.domainTarget) {
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topicArn,
+      description:
+        'Alarm and OK notifications: subscribe PagerDuty, Chatbot or email here (with alarmEmail set, ' +
+        'confirm the subscription AWS mailed)',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.dashboard.dashboardName}`,
+      description: 'The operations dashboard',
+    });
+    new CfnOutput(this, 'RefreshDeadLetterQueueArn', {
+      value: this.refreshDeadLetterQueue.queueArn,
+      description: 'Refresh batches that failed three times; redrive to the refresh queue once fixed',
+    });
+    new CfnOutput(this, 'ScheduledRunFailuresQueueArn', {
+      value: this.scheduledRunFailures.queueArn,
+      description: 'Scheduled runs that could not start or failed (EventBridge DLQ, Lambda on-failure)',
+    });
+    if (this.api.domainTarget && this.api.domainHostedZoneId) {
       new CfnOutput(this, 'CustomDomainTarget', {
         value: this.api.domainTarget,
-        description: 'Point a CNAME (or alias) for the custom domain at this name',
+        description: 'Point a CNAME (or an alias A/AAAA record) for the custom domain at this name',
       });
+      new CfnOutput(this, 'CustomDomainHostedZoneId', {
+        value: this.api.domainHostedZoneId,
+        description: "The regional domain's hosted zone id, for a Route 53 alias record",
+      });
+    }
+  }
+
+  /**
+   * Lets other AWS accounts subscribe to the connection events: they may create and manage rules (with
+   * targets in their own account) on the bus, only the rules they created themselves.
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
+   */
+  #allowSubscribersFrom(accounts: readonly string[]): void {
+    const rules = Fn.join('', [
+      `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/`,
+      this.eventBus.eventBusName,
+      '/*',
+    ]);
+    for (const account of accounts) {
+      this.eventBus.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `Subscriber${account}ManagesOwnRules`,
+          principals: [new AccountPrincipal(account)],
+          actions: [
+            'events:PutRule',
+            'events:PutTargets',
+            'events:DeleteRule',
+            'events:RemoveTargets',
+            'events:DisableRule',
+            'events:EnableRule',
+            'events:TagResource',
+            'events:UntagResource',
+            'events:DescribeRule',
+            'events:ListTargetsByRule',
+            'events:ListTagsForResource',
+          ],
+          resources: [rules],
+          conditions: { StringEqualsIfExists: { 'events:creatorAccount': account } },
+        }),
+      );
     }
   }
 
@@ -548,11 +721,13 @@ export class TikTokConnectStack extends Stack {
     options: Pick<ServiceFunctionProps, 'entry' | 'description'> & Partial<ServiceFunctionProps>,
   ): ServiceFunction {
     const defaults = this.#functionDefaults;
-    return new ServiceFunction(this, id, {
+    const fn = new ServiceFunction(this, id, {
       ...defaults,
       ...options,
       environment: { ...defaults.environment, ...options.environment },
     });
+    this.serviceAlarms.watchFunction(id, fn.lambda);
+    return fn;
   }
 
   /** A function of the service with the access, and the configuration, that FUNCTION_ACCESS gives it. */
@@ -570,17 +745,29 @@ export class TikTokConnectStack extends Stack {
         ...(access.publishesEvents ? { EVENT_BUS_NAME: this.eventBus.eventBusName } : {}),
         ...(access.queuesRefreshWork ? { REFRESH_QUEUE_URL: this.refreshQueue.queueUrl } : {}),
         ...(access.refreshesTokens ? this.#refreshEnvironment : {}),
+        ...(access.readsDisplayApi ? this.#displayEnvironment : {}),
+        ...(access.uploads ? { UPLOAD_BUCKET_NAME: this.uploadBucket.bucketName } : {}),
         ...options.environment,
       },
     });
     this.#functions.set(id, fn);
-    if (access.items?.length) this.table.grantItemActions(fn, ...access.items);
+    // The response cache stores pages as items of their own (shared/store/response-cache.ts).
+    const cacheWrites: ItemAction[] = access.readsDisplayApi && this.#displayCacheOn ? ['PutItem'] : [];
+    const items = [...new Set([...(access.items ?? []), ...cacheWrites])];
+    if (items.length) this.table.grantItemActions(fn, ...items);
     for (const target of access.query === undefined ? [] : [access.query].flat()) {
       this.table.grantQuery(fn, target === 'table' ? undefined : target);
     }
-    if (access.tokenEnvelope) this.tokenKey.grantEnvelopeEncryption(fn);
+    if (access.tokenEnvelope) {
+      this.tokenKey.grantEnvelopeEncryption(
+        fn,
+        access.tokenEnvelope === true ? 'seal-and-open' : access.tokenEnvelope,
+      );
+    }
     if (access.clientSecret) this.clientSecret.grantReadValue(fn);
     if (access.publishesEvents) this.eventBus.grantPutEventsTo(fn);
+    if (access.uploads === 'presign') this.uploadBucket.grantPresignPut(fn);
+    if (access.uploads) this.uploadBucket.grantReadUploads(fn);
     if (access.queuesRefreshWork) {
       // SendMessageBatch is authorised as SendMessage; the URL comes from the environment (no GetQueueUrl),
       // and SQS-managed encryption needs no key grant.

@@ -9,6 +9,9 @@ const ENCRYPTION_CONTEXT_CONDITION = Object.fromEntries(
   Object.entries(KMS_ENCRYPTION_CONTEXT).map(([key, value]) => [`kms:EncryptionContext:${key}`, value]),
 );
 
+/** What a function does with token envelopes: seal new tokens, open stored ones, or both. */
+export type TokenEnvelopeUse = 'seal' | 'open' | 'seal-and-open';
+
 export interface TokenKeyProps {
   /** e.g. `alias/TikTokConnect/tokens`. */
   readonly alias: string;
@@ -30,13 +33,16 @@ export class TokenKey extends Key {
   }
 
   /**
-   * GenerateDataKey and Decrypt for the envelope encryption of tokens, only with this application's
-   * encryption context: a wrapped key lifted from the table does not decrypt in any other context.
+   * Envelope encryption of tokens, only with this application's encryption context (a wrapped key lifted from
+   * the table does not decrypt in any other context): GenerateDataKey to seal, Decrypt to open.
    */
-  grantEnvelopeEncryption(grantee: IGrantable): Grant {
+  grantEnvelopeEncryption(grantee: IGrantable, use: TokenEnvelopeUse = 'seal-and-open'): Grant {
     return Grant.addToPrincipal({
       grantee,
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      actions: [
+        ...(use === 'open' ? [] : ['kms:GenerateDataKey']),
+        ...(use === 'seal' ? [] : ['kms:Decrypt']),
+      ],
       resourceArns: [this.keyArn],
       conditions: { StringEquals: ENCRYPTION_CONTEXT_CONDITION },
     });

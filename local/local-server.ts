@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -12,6 +12,7 @@ import { corsPreflightHeaders, corsResponseHeaders } from '../shared/http/cors.j
 import { matchRoute, ROUTES } from '../shared/http/route-table.js';
 import { lambdaContext, toApiEvent, writeApiResult } from './http-adapter.js';
 import type { LocalJwtIssuer } from './local-authorizer.js';
+import { isLocalDevRequest } from './loopback.js';
 
 type LambdaHandler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -31,6 +32,9 @@ const DEMO_FILES: Record<string, string> = {
   '/platforms/connect': 'connect.html',
   '/platforms/connect.js': 'connect.js',
   '/platforms/connect.css': 'connect.css',
+  '/platforms/publish': 'publish.html',
+  '/platforms/publish.js': 'publish.js',
+  '/platforms/publish.css': 'publish.css',
   '/platforms/analytics': 'analytics.html',
   '/platforms/analytics.js': 'analytics.js',
   '/platforms/analytics.css': 'analytics.css',
@@ -46,20 +50,32 @@ const DEMO_FILES: Record<string, string> = {
 export function localRequestListener(options: {
   rootDir: string;
   issuer: LocalJwtIssuer;
-  /** One refresh pass now (POST /dev/refresh, used by `npm run refresh`). */
-  runRefresh: () => Promise<unknown>;
+  /**
+   * One refresh pass now (POST /dev/refresh, used by `npm run refresh`); with `now`, refresh connections whether
+   * due or not (`?now=1`, optionally `&openId=`: `npm run refresh -- --now [openId]`).
+   */
+  runRefresh: (options?: { now: boolean; openId?: string | undefined }) => Promise<unknown>;
   /** One analytics snapshot pass now (POST /dev/analytics/snapshot[?all=1]); absent = 404. */
   runAnalyticsSnapshot?: (options: { all: boolean }) => Promise<unknown>;
+  /** One publisher run now (POST /dev/posts/run): due posts started, posts waiting on TikTok checked once. */
+  runPublisher?: () => Promise<unknown>;
   /** Fast-forward simulated days of snapshots (POST /dev/analytics/simulate?days=N); absent = 404. */
   simulateAnalytics?: (days: number) => Promise<unknown>;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
+  /** Request headers allowed cross-origin; default CORS_ALLOWED_HEADERS. */
+  corsHeaders?: readonly string[];
 }): (request: IncomingMessage, response: ServerResponse) => void {
   let corsOrigins = options.corsOrigins;
   // Read on first use: the local stack puts the handlers' environment in place before requests arrive.
   const allowedOrigins = () => {
     corsOrigins ??= loadConfig().cors.allowedOrigins;
     return corsOrigins;
+  };
+  let corsHeaders = options.corsHeaders;
+  const allowedHeaders = () => {
+    corsHeaders ??= loadConfig().cors.allowedHeaders;
+    return corsHeaders;
   };
   const handlers = new Map<string, Promise<LambdaHandler>>();
   const loadHandler = (entry: string) => {
@@ -86,7 +102,7 @@ export function localRequestListener(options: {
     const method = request.method ?? 'GET';
     const origin = request.headers.origin;
     if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
-      response.writeHead(204, corsPreflightHeaders(origin, allowedOrigins()));
+      response.writeHead(204, corsPreflightHeaders(origin, allowedOrigins(), allowedHeaders()));
       response.end();
       return;
     }
@@ -95,6 +111,10 @@ export function localRequestListener(options: {
     }
 
     if (method === 'GET' && url.pathname === '/') return redirectTo(response, '/platforms/connect');
+    // Not there for anyone but this machine's own clients (see loopback.ts): as if the routes did not exist.
+    if (url.pathname.startsWith('/dev/') && !isLocalDevRequest(request)) {
+      return writeJson(response, 404, { message: 'Not Found' });
+    }
     if (method === 'GET' && url.pathname === '/dev/token') {
       const sub = url.searchParams.get('sub') ?? '';
       if (!/^[A-Za-z0-9._@-]{1,128}$/.test(sub)) {
@@ -103,13 +123,18 @@ export function localRequestListener(options: {
       return writeJson(response, 200, { token: await options.issuer.issue(sub) });
     }
     if (method === 'POST' && url.pathname === '/dev/refresh') {
-      return writeJson(response, 200, await options.runRefresh());
+      const now = url.searchParams.get('now') === '1';
+      const openId = url.searchParams.get('openId') ?? undefined;
+      return writeJson(response, 200, await options.runRefresh(now ? { now, openId } : undefined));
     }
     if (method === 'POST' && url.pathname === '/dev/analytics/snapshot' && options.runAnalyticsSnapshot) {
       const all = url.searchParams.get('all');
       if (all !== null && all !== '1')
         return writeJson(response, 400, { message: 'all must be 1 or absent' });
       return writeJson(response, 200, await options.runAnalyticsSnapshot({ all: all === '1' }));
+    }
+    if (method === 'POST' && url.pathname === '/dev/posts/run' && options.runPublisher) {
+      return writeJson(response, 200, await options.runPublisher());
     }
     if (method === 'POST' && url.pathname === '/dev/analytics/simulate' && options.simulateAnalytics) {
       const days = Number(url.searchParams.get('days') ?? '30');
@@ -122,6 +147,8 @@ export function localRequestListener(options: {
       return serveFile(response, join(options.rootDir, 'openapi.json'));
     }
     const demoFile = method === 'GET' ? DEMO_FILES[url.pathname] : undefined;
+    if (demoFile?.endsWith('.js'))
+      return serveBundle(response, join(options.rootDir, 'local', 'demo', demoFile));
     if (demoFile) return serveFile(response, join(options.rootDir, 'local', 'demo', demoFile));
 
     const match = matchRoute(ROUTES, method, url.pathname);
@@ -143,8 +170,54 @@ export function localRequestListener(options: {
   }
 }
 
-async function serveFile(response: ServerResponse, path: string): Promise<void> {
-  const body = await readFile(path);
+/** Bundles by entry and the newest modification time among their inputs: rebuilt after an edit, else reused. */
+const bundles = new Map<string, { builtFrom: number; inputs: string[]; contents: Uint8Array }>();
+
+/**
+ * A demo script with what it imports (the typed client in client/, openapi-fetch) bundled by esbuild, as a
+ * frontend's build would; rebuilt when one of its files changed, so an edit shows on reload.
+ */
+async function serveBundle(response: ServerResponse, entry: string): Promise<void> {
+  const cached = bundles.get(entry);
+  if (cached && (await newestChange(cached.inputs)) <= cached.builtFrom) {
+    return serveFile(response, entry, cached.contents);
+  }
+  const builtFrom = Date.now();
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: 'inline',
+    logLevel: 'silent',
+    metafile: true,
+    absWorkingDir: dirname(dirname(dirname(entry))),
+  });
+  const contents = result.outputFiles[0]?.contents ?? new Uint8Array();
+  const inputs = Object.keys(result.metafile.inputs).map((input) =>
+    resolve(dirname(dirname(dirname(entry))), input),
+  );
+  bundles.set(entry, { builtFrom, inputs, contents });
+  await serveFile(response, entry, contents);
+}
+
+async function newestChange(paths: string[]): Promise<number> {
+  const times = await Promise.all(
+    paths.map((path) =>
+      stat(path).then(
+        (s) => s.mtimeMs,
+        () => Infinity,
+      ),
+    ),
+  );
+  return Math.max(0, ...times);
+}
+
+async function serveFile(response: ServerResponse, path: string, contents?: Uint8Array): Promise<void> {
+  const body = contents ?? (await readFile(path));
   response.writeHead(200, {
     'content-type': STATIC_TYPES[extname(path)] ?? 'application/octet-stream',
     'cache-control': 'no-store',

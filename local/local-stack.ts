@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../shared/config.js';
+import { createDeps } from '../shared/deps.js';
+import { refreshNow } from '../shared/lifecycle/refresh-now.js';
 import type { RefreshRunReport } from '../shared/lifecycle/refresh-run.js';
 import { createDynamoClient } from '../shared/store/dynamo-client.js';
 import { ensureTable } from '../shared/store/ensure-table.js';
@@ -10,14 +13,21 @@ import { simulateAnalytics } from './analytics-simulation.js';
 import { type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { lambdaContext } from './http-adapter.js';
 import { LocalJwtIssuer } from './local-authorizer.js';
+import { startLocalS3 } from './local-s3.js';
 import { localRequestListener } from './local-server.js';
+import { DEFAULT_LOCAL_HOST } from './loopback.js';
 import { startTikTokEmulator, type TikTokEmulator } from './tiktok-emulator/index.js';
 
 export const EMULATOR_CLIENT_KEY = 'local-client-key';
 export const EMULATOR_CLIENT_SECRET = 'local-client-secret';
+/** The emulator grants the posting scopes, so the local stack asks for them (docs/publishing.md). */
+export const LOCAL_SCOPES =
+  'user.info.basic,user.info.profile,user.info.stats,video.list,video.publish,video.upload';
 
 export type LocalStack = {
   url: string;
+  /** The address the server listens on (HOST; default 127.0.0.1). */
+  host: string;
   emulator: TikTokEmulator | undefined;
   /** The environment the handler modules were given (what a Lambda's environment would hold). */
   env: Record<string, string>;
@@ -45,6 +55,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const port = Number(env.PORT ?? 3001);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT ${env.PORT} is not a port number`);
+  // Loopback only unless HOST says otherwise: the server runs handlers with real tokens, and /dev/token.
+  const host = env.HOST || DEFAULT_LOCAL_HOST;
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
@@ -52,7 +64,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     // Listen first: with PORT=0 the real port is known only now, and the redirect URI depends on it.
-    const server = await listen(port);
+    const server = await listen(port, host);
     closers.push(() => closeServer(server));
     const address = server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -76,6 +88,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clientKey: EMULATOR_CLIENT_KEY,
         clientSecret: EMULATOR_CLIENT_SECRET,
         pkceEncoding: env.TIKTOK_PKCE_ENCODING === 'base64url' ? 'base64url' : 'hex',
+        // The emulator's grants live beside the table that holds their tokens: a restart keeps both.
+        ...(options.dataDir ? { stateFile: join(options.dataDir, 'tiktok-emulator.json') } : {}),
         // Counters that move and new videos that appear, so the analytics dashboard has curves to show.
         liveStats: {},
         // Short-lived tokens make the refresher visible by hand (e.g. 60 s access tokens).
@@ -87,6 +101,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tiktokEnv.TIKTOK_CLIENT_SECRET = EMULATOR_CLIENT_SECRET;
       tiktokEnv.TIKTOK_AUTHORIZE_URL = emulator.authorizeUrl;
       tiktokEnv.TIKTOK_API_BASE_URL = emulator.apiBaseUrl;
+      tiktokEnv.TIKTOK_SCOPES = env.TIKTOK_SCOPES ?? LOCAL_SCOPES;
+      tiktokEnv.TIKTOK_POSTING_AUDITED = env.TIKTOK_EMULATOR_UNAUDITED === 'true' ? 'false' : 'true';
+    }
+
+    const s3Env: Record<string, string> = {};
+    if (!env.S3_ENDPOINT && !env.UPLOAD_BUCKET_NAME) {
+      // The upload bucket: files under .data/s3 (or a temporary directory when nothing is kept).
+      const s3 = await startLocalS3({
+        directory: join(options.dataDir ?? join(tmpdir(), `tiktok-connect-s3-${process.pid}`), 's3'),
+        bucket: 'tiktok-connect-uploads',
+        allowedOrigins: [baseUrl, ...(env.CORS_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean)],
+      });
+      closers.push(() => s3.stop());
+      s3Env.S3_ENDPOINT = s3.endpoint;
+      s3Env.UPLOAD_BUCKET_NAME = s3.bucket;
     }
 
     const dataDir = options.dataDir;
@@ -95,8 +124,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DEFAULT_RETURN_URL: `${baseUrl}/platforms/connect`,
       ...definedOnly(env),
       ...tiktokEnv,
+      ...s3Env,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       TABLE_NAME: env.TABLE_NAME ?? 'tiktok-connect',
+      // Readable lines in a terminal; the Lambdas keep JSON (set LOG_FORMAT=json to see what CloudWatch gets).
+      LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
       TOKEN_KEY_FILE: env.TOKEN_KEY_FILE ?? join(dataDir ?? join(options.rootDir, '.data'), 'token-key.json'),
     };
     // Check the configuration now rather than on the first request.
@@ -112,7 +144,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       issuer: `${baseUrl}/dev`,
       keyFile: dataDir ? join(dataDir, 'jwt-key.json') : undefined,
     });
-    const refresher = createLocalRefresher(options.rootDir, log);
+    const refresher = createLocalRefresher(options.rootDir, log, createDeps(config));
+    const publisher = createLocalPublisher(options.rootDir, log);
     server.on(
       'request',
       localRequestListener({
@@ -120,11 +153,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         issuer,
         runRefresh: refresher.runOnce,
         runAnalyticsSnapshot: localAnalyticsPass(options.rootDir),
+        runPublisher: () => publisher.runOnce(true),
         ...(emulator
           ? { simulateAnalytics: (days: number) => simulateAnalytics(emulator as TikTokEmulator, days) }
           : {}),
       }),
     );
+    // The local stand-in for the one-minute publisher schedule, more often so a demo does not wait.
+    const publishSeconds = Number(env.PUBLISH_INTERVAL_SECONDS ?? 3);
+    if (publishSeconds > 0) {
+      const timer = setInterval(() => void publisher.runOnce().catch(() => undefined), publishSeconds * 1000);
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+    }
     const intervalSeconds = Number(env.REFRESH_INTERVAL_SECONDS ?? 60);
     if (intervalSeconds > 0) {
       const timer = setInterval(
@@ -134,7 +175,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       timer.unref();
       closers.push(async () => clearInterval(timer));
     }
-    return { url: baseUrl, emulator, env: handlerEnv, refreshIntervalSeconds: intervalSeconds, close };
+    return {
+      url: baseUrl,
+      host,
+      emulator,
+      env: handlerEnv,
+      refreshIntervalSeconds: intervalSeconds,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -145,9 +193,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  * The local stand-in for the EventBridge schedule: it invokes the very handler module the scheduled Lambda runs,
  * one pass at a time (a pass still running when the next tick comes is not doubled).
  */
-function createLocalRefresher(rootDir: string, log: (line: string) => void) {
+function createLocalRefresher(
+  rootDir: string,
+  log: (line: string) => void,
+  deps: ReturnType<typeof createDeps>,
+) {
   let running: Promise<unknown> | undefined;
-  const runOnce = async (): Promise<unknown> => {
+  const runOnce = async (options?: { now: boolean; openId?: string | undefined }): Promise<unknown> => {
+    if (options?.now) {
+      // Due or not (tokens live 24 h, so a fault queued by hand would otherwise wait a day for its refresh).
+      const deadline = Date.now() + 60_000;
+      return {
+        connections: await refreshNow(deps, { openId: options.openId, owner: 'local-now', deadline }),
+      };
+    }
     if (running) return running;
     running = (async () => {
       const module = (await import(pathToFileURL(join(rootDir, 'functions/refresh-scheduled.ts')).href)) as {
@@ -182,6 +241,28 @@ function localAnalyticsPass(rootDir: string) {
   };
 }
 
+/** The publisher's handler module, one run at a time (POST /dev/posts/run and the timer share it). */
+function createLocalPublisher(rootDir: string, log: (line: string) => void) {
+  let running: Promise<unknown> | undefined;
+  const runOnce = async (checkWaiting = false): Promise<unknown> => {
+    if (running) await running.catch(() => undefined);
+    running = (async () => {
+      const module = (await import(
+        pathToFileURL(join(rootDir, 'functions/publisher-scheduled.ts')).href
+      )) as {
+        handler: (event: { checkWaiting: boolean }, context: Context) => Promise<{ due: number }>;
+      };
+      const report = await module.handler({ checkWaiting }, lambdaContext('PublisherFunction', 5 * 60_000));
+      if (report.due > 0) log(`publisher run: ${JSON.stringify(report)}`);
+      return report;
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  return { runOnce };
+}
+
 function positiveSeconds<K extends string>(name: K, value: string | undefined): Partial<Record<K, number>> {
   const seconds = Number(value);
   return value && Number.isInteger(seconds) && seconds > 0 ? ({ [name]: seconds } as Record<K, number>) : {};
@@ -194,7 +275,7 @@ function definedOnly(env: Record<string, string | undefined>): Record<string, st
   >;
 }
 
-async function listen(port: number): Promise<Server> {
+async function listen(port: number, host: string): Promise<Server> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -202,7 +283,7 @@ async function listen(port: number): Promise<Server> {
         error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use: set PORT to another port`) : error,
       ),
     );
-    server.listen(port, resolve);
+    server.listen(port, host, resolve);
   });
   return server;
 }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../shared/config.js';
 import { startLocalStack } from './local-stack.js';
 
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +19,7 @@ try {
     env: { ...process.env },
     log: (line) => console.log(line),
   });
+  const { cors, returnUrls } = loadConfig(stack.env);
   const mode = stack.emulator
     ? `the built-in TikTok emulator (${stack.emulator.origin})`
     : 'TikTok (real credentials)';
@@ -25,11 +27,16 @@ try {
     [
       '',
       `tiktok-connect is running on ${stack.url} (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s)`,
+      `  listening on   ${stack.host} (HOST; loopback only by default)`,
       `  demo page      ${stack.url}/platforms/connect`,
       `  TikTok         ${mode}`,
       `  redirect URI   ${stack.env.TIKTOK_REDIRECT_URI}`,
       `  DynamoDB       ${stack.env.DYNAMODB_ENDPOINT} (table ${stack.env.TABLE_NAME})`,
-      `  dev token      curl '${stack.url}/dev/token?sub=demo-user'`,
+      `  dev token      curl '${stack.url}/dev/token?sub=demo-user'   (valid 1 hour)`,
+      `  CORS origins   ${cors.allowedOrigins.join(', ')}`,
+      `  returnTo       ${returnUrls.allowedOrigins.join(', ')}`,
+      '                 a frontend on another origin: add it to ALLOWED_RETURN_ORIGINS in .env and restart',
+      `  data           ${join(rootDir, '.data')} (the table, the emulator's grants, the keys: kept across restarts)`,
       '',
       'Press Ctrl+C to stop.',
     ].join('\n'),

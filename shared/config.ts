@@ -3,6 +3,7 @@
  */
 import * as v from 'valibot';
 import { ConfigError } from './errors.js';
+import { DEFAULT_CORS_ALLOW_HEADERS } from './http/cors.js';
 
 export const DEFAULT_SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list';
 export const TIKTOK_AUTHORIZE_URL = 'https://www.tiktok.com/v2/auth/authorize/';
@@ -36,6 +37,8 @@ const EnvSchema = v.object({
   TABLE_NAME: v.optional(v.pipe(v.string(), v.minLength(3)), 'tiktok-connect'),
   DYNAMODB_ENDPOINT: v.optional(httpUrl),
   AWS_REGION: v.optional(v.string(), 'us-east-1'),
+  /** The CloudFormation stack the function belongs to: a dimension of every metric it emits. */
+  STACK_NAME: v.optional(v.pipe(v.string(), v.minLength(1)), 'local'),
 
   TIKTOK_CLIENT_KEY: v.pipe(v.string(), v.minLength(1, 'TIKTOK_CLIENT_KEY is required')),
   /** Local only: the Lambdas read the secret from Secrets Manager (TIKTOK_CLIENT_SECRET_ARN). */
@@ -56,6 +59,14 @@ const EnvSchema = v.object({
   DEFAULT_RETURN_URL: v.optional(httpUrl, 'http://localhost:3001/platforms/connect'),
   /** Browser origins that may call the API; unset = the allowed return origins. */
   CORS_ALLOWED_ORIGINS: v.optional(v.pipe(commaList, v.array(origin))),
+  /** Request headers browsers may send cross-origin; default authorization, content-type, traceparent, sentry-trace. */
+  CORS_ALLOWED_HEADERS: v.optional(
+    v.pipe(
+      commaList,
+      v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name'))),
+      v.transform((names) => names.map((name) => name.toLowerCase())),
+    ),
+  ),
 
   /** AWS: KMS key for envelope encryption of tokens. Local: a key file instead. */
   TOKEN_KMS_KEY_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -76,6 +87,8 @@ const EnvSchema = v.object({
   REFRESH_BATCH_SIZE: v.optional(positiveInt, '25'),
   REFRESH_EXPIRY_WARNING_DAYS: v.optional(positiveInt, '7'),
   PUBLISH_REFRESHED_EVENTS: v.optional(v.picklist(['true', 'false']), 'false'),
+  /** `json` (AWS: CloudWatch reads it) or `pretty` (one readable line each; `npm start` sets it). */
+  LOG_FORMAT: v.optional(v.picklist(['json', 'pretty']), 'json'),
 
   /** Analytics snapshots: the share of each TikTok endpoint's budget they may use (the rest stays for reads). */
   ANALYTICS_BUDGET_SHARE: v.optional(
@@ -103,9 +116,24 @@ const EnvSchema = v.object({
     '3',
   ),
   ANALYTICS_CONCURRENCY: v.optional(positiveInt, '4'),
+
+  /** Content posting (docs/publishing.md): the private bucket the browser uploads videos to. */
+  UPLOAD_BUCKET_NAME: v.optional(v.pipe(v.string(), v.minLength(3))),
+  /** Local only: an S3-compatible server (the local stack starts one). */
+  S3_ENDPOINT: v.optional(httpUrl),
+  /** Whether TikTok has audited this app for Direct Post; unaudited apps may only post SELF_ONLY to private accounts. */
+  TIKTOK_POSTING_AUDITED: v.optional(v.picklist(['true', 'false']), 'false'),
+  /** A post still not final this long after its upload finished ends as failed (`status_timeout`). */
+  POST_STATUS_TIMEOUT_MINUTES: v.optional(positiveInt, '60'),
+  /** Posts one publisher run works on at once. */
+  PUBLISH_CONCURRENCY: v.optional(positiveInt, '4'),
+  /** How long a presigned upload URL stays valid. */
+  UPLOAD_URL_SECONDS: v.optional(positiveInt, '3600'),
 });
 
 export type Config = {
+  /** The deployment this runs in (`local` outside AWS); every metric carries it. */
+  stackName: string;
   tableName: string;
   dynamodbEndpoint: string | undefined;
   region: string;
@@ -122,7 +150,7 @@ export type Config = {
     rateLimitPerMinute: number;
   };
   returnUrls: { allowedOrigins: string[]; defaultUrl: string };
-  cors: { allowedOrigins: string[] };
+  cors: { allowedOrigins: string[]; allowedHeaders: readonly string[] };
   display: { cacheSeconds: number };
   tokenKey: { kmsKeyId: string } | { keyFile: string };
   /** Cookies get `Secure` and the `__Host-` prefix when the service is reached over https. */
@@ -137,7 +165,16 @@ export type Config = {
     queueUrl: string | undefined;
     expiryWarningMs: number;
   };
+  log: { format: 'json' | 'pretty' };
   analytics: AnalyticsSettings;
+  publishing: {
+    uploadBucket: string | undefined;
+    s3Endpoint: string | undefined;
+    audited: boolean;
+    statusTimeoutMs: number;
+    concurrency: number;
+    uploadUrlSeconds: number;
+  };
 };
 
 export type AnalyticsSettings = {
@@ -176,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // The default return URL's own origin is always allowed.
   const allowedReturnOrigins = [...new Set([defaultReturnOrigin, ...e.ALLOWED_RETURN_ORIGINS])];
   return {
+    stackName: e.STACK_NAME,
     tableName: e.TABLE_NAME,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     region: e.AWS_REGION,
@@ -193,7 +231,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitPerMinute: e.TIKTOK_RATE_LIMIT_PER_MINUTE,
     },
     returnUrls: { allowedOrigins: allowedReturnOrigins, defaultUrl: e.DEFAULT_RETURN_URL },
-    cors: { allowedOrigins: e.CORS_ALLOWED_ORIGINS ?? allowedReturnOrigins },
+    cors: {
+      allowedOrigins: e.CORS_ALLOWED_ORIGINS ?? allowedReturnOrigins,
+      allowedHeaders: e.CORS_ALLOWED_HEADERS ?? DEFAULT_CORS_ALLOW_HEADERS,
+    },
     display: { cacheSeconds: e.DISPLAY_CACHE_SECONDS },
     tokenKey: e.TOKEN_KMS_KEY_ID ? { kmsKeyId: e.TOKEN_KMS_KEY_ID } : { keyFile: e.TOKEN_KEY_FILE },
     secureCookies: e.TIKTOK_REDIRECT_URI.startsWith('https:'),
@@ -207,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       queueUrl: e.REFRESH_QUEUE_URL,
       expiryWarningMs: e.REFRESH_EXPIRY_WARNING_DAYS * 86_400_000,
     },
+    log: { format: e.LOG_FORMAT },
     analytics: {
       budgetShare: e.ANALYTICS_BUDGET_SHARE,
       passMs: e.ANALYTICS_PASS_MINUTES * 60_000,
@@ -222,6 +264,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retentionDays: e.ANALYTICS_RETENTION_DAYS,
       breakoutFactor: e.ANALYTICS_BREAKOUT_FACTOR,
       concurrency: e.ANALYTICS_CONCURRENCY,
+    },
+    publishing: {
+      uploadBucket: e.UPLOAD_BUCKET_NAME,
+      s3Endpoint: e.S3_ENDPOINT,
+      audited: e.TIKTOK_POSTING_AUDITED === 'true',
+      statusTimeoutMs: e.POST_STATUS_TIMEOUT_MINUTES * 60_000,
+      concurrency: e.PUBLISH_CONCURRENCY,
+      uploadUrlSeconds: e.UPLOAD_URL_SECONDS,
     },
   };
 }

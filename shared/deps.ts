@@ -9,8 +9,10 @@ import { LocalKeyFileProvider } from './crypto/local-key-file.js';
 import { TokenCipher } from './crypto/token-cipher.js';
 import { ConfigError } from './errors.js';
 import { type ConnectionEvents, LoggedConnectionEvents } from './events/connection-events.js';
+import type { UploadFiles } from './files/upload-files.js';
 import { Logger } from './log.js';
-import { type MetricSink, stdoutMetricSink } from './metrics.js';
+import { type MetricLineWriter, type MetricSink, prettyMetricLines, stdoutMetricLines } from './metrics.js';
+import { type ChunkRules, TIKTOK_CHUNK_RULES } from './publish/chunk-plan.js';
 import type { RefreshQueue } from './queue/refresh-queue.js';
 import type { Redacted } from './redacted.js';
 import type { ClientSecretSource } from './secrets/client-secret.js';
@@ -19,9 +21,23 @@ import { AnalyticsStore } from './store/analytics-store.js';
 import { ConnectionStore } from './store/connection-store.js';
 import { createDynamoClient } from './store/dynamo-client.js';
 import { OAuthStateStore } from './store/oauth-state-store.js';
+import { PendingConnectStore } from './store/pending-connect-store.js';
+import { PostStore } from './store/post-store.js';
 import { RateBudget } from './store/rate-budget.js';
 import { ResponseCache } from './store/response-cache.js';
+import { UploadStore } from './store/upload-store.js';
 import { WebhookDeliveries } from './store/webhook-deliveries.js';
+import {
+  type ChunkAnswer,
+  type CreatorInfo,
+  fetchPublishStatus,
+  initVideoUpload,
+  type PostInfo,
+  type PublishMode,
+  type PublishStatus,
+  putChunk,
+  queryCreatorInfo,
+} from './tiktok/content-posting.js';
 import { TikTokOAuthClient } from './tiktok/oauth-client.js';
 import type { UserField } from './tiktok/scopes.js';
 import type { FetchLike } from './tiktok/tiktok-http.js';
@@ -44,12 +60,32 @@ export type TikTokVideos = {
   ): Promise<{ videos: TikTokVideo[]; logId: string | undefined }>;
 };
 
+/** TikTok's Content Posting API, one function per call (tests point it at the emulator). */
+export type TikTokPosting = {
+  creatorInfo(accessToken: Redacted): Promise<{ info: CreatorInfo; logId: string | undefined }>;
+  init(
+    accessToken: Redacted,
+    input: {
+      mode: PublishMode;
+      postInfo: PostInfo;
+      source: { videoSize: number; chunkSize: number; totalChunkCount: number };
+    },
+  ): Promise<{ publishId: string; uploadUrl: Redacted; logId: string | undefined }>;
+  status(
+    accessToken: Redacted,
+    publishId: string,
+  ): Promise<{ status: PublishStatus; logId: string | undefined }>;
+  putChunk: typeof putChunk;
+};
+
 export type ServiceDeps = {
   config: Config;
   logger: Logger;
   now: () => number;
   random: () => number;
   states: OAuthStateStore;
+  /** Consented connect attempts waiting for the starting user's confirm. */
+  pendingConnects: PendingConnectStore;
   connections: ConnectionStore;
   tiktokOAuth: TikTokOAuthClient;
   tiktokUserInfo: TikTokUserInfo;
@@ -68,16 +104,28 @@ export type ServiceDeps = {
   checkpoint: (name: RefreshCheckpoint) => Promise<void>;
   /** Snapshot history (shared/analytics). */
   analytics: AnalyticsStore;
+  /** Scheduled posts and the uploads they use. */
+  posts: PostStore;
+  uploads: UploadStore;
+  /** The upload bucket (S3); handed in by the entries that presign or read uploads. */
+  uploadFiles: UploadFiles;
+  tiktokPosting: TikTokPosting;
+  /** TikTok's chunk rules (tests shrink the sizes to upload real bytes quickly). */
+  chunkRules: ChunkRules;
+  /** Named points in the publish path where tests stop or kill the publisher; no-op otherwise. */
+  publishCheckpoint: (name: PublishCheckpoint) => Promise<void>;
 };
 
 export type RefreshCheckpoint = 'lease_taken' | 'tiktok_answered';
+export type PublishCheckpoint = 'init_answered' | 'chunk_sent';
 
 export type DepsOverrides = {
   logger?: Logger;
   now?: () => number;
   random?: () => number;
   events?: ConnectionEvents;
-  metrics?: MetricSink;
+  /** Where EMF lines go (the stack dimension comes from the configuration). @default stdout */
+  metrics?: MetricLineWriter;
   refreshQueue?: RefreshQueue;
   checkpoint?: (name: RefreshCheckpoint) => Promise<void>;
   dataKeys?: DataKeyProvider;
@@ -85,6 +133,9 @@ export type DepsOverrides = {
   fetch?: FetchLike;
   /** The caller's own DynamoDB client (fault injection, request counting); default: built from the config. */
   dynamoClient?: DynamoDBClient;
+  uploadFiles?: UploadFiles;
+  chunkRules?: ChunkRules;
+  publishCheckpoint?: (name: PublishCheckpoint) => Promise<void>;
 };
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): ServiceDeps {
@@ -95,7 +146,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
   const cipher = new TokenCipher(overrides.dataKeys ?? dataKeysFor(config));
   const clientSecret = overrides.clientSecret ?? clientSecretFor(config);
   const { apiBaseUrl, httpTimeoutMs } = config.tiktok;
-  const logger = overrides.logger ?? new Logger({ context: { service: 'tiktok-connect' } });
+  const logger =
+    overrides.logger ?? new Logger({ context: { service: 'tiktok-connect' }, format: config.log.format });
   return {
     config,
     logger,
@@ -103,10 +155,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
     random: overrides.random ?? Math.random,
     clientSecret,
     events: overrides.events ?? new LoggedConnectionEvents(logger),
-    metrics: overrides.metrics ?? stdoutMetricSink,
+    metrics: {
+      stack: config.stackName,
+      write: overrides.metrics ?? (config.log.format === 'pretty' ? prettyMetricLines : stdoutMetricLines),
+    },
     refreshQueue: overrides.refreshQueue,
     checkpoint: overrides.checkpoint ?? (async () => undefined),
     states: new OAuthStateStore({ db, tableName: config.tableName, cipher }),
+    pendingConnects: new PendingConnectStore({ db, tableName: config.tableName, cipher }),
     connections: new ConnectionStore({
       db,
       tableName: config.tableName,
@@ -137,7 +193,38 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Servi
       tableName: config.tableName,
       retentionDays: config.analytics.retentionDays,
     }),
+    posts: new PostStore({ db, tableName: config.tableName }),
+    uploads: new UploadStore({ db, tableName: config.tableName }),
+    uploadFiles: overrides.uploadFiles ?? uploadFilesNotHandedIn(),
+    chunkRules: overrides.chunkRules ?? TIKTOK_CHUNK_RULES,
+    publishCheckpoint: overrides.publishCheckpoint ?? (async () => undefined),
+    tiktokPosting: {
+      creatorInfo: (accessToken) =>
+        queryCreatorInfo({ apiBaseUrl, accessToken, timeoutMs: httpTimeoutMs, fetch: overrides.fetch }),
+      init: (accessToken, input) =>
+        initVideoUpload({
+          apiBaseUrl,
+          accessToken,
+          ...input,
+          timeoutMs: httpTimeoutMs,
+          fetch: overrides.fetch,
+        }),
+      status: (accessToken, publishId) =>
+        fetchPublishStatus({
+          apiBaseUrl,
+          accessToken,
+          publishId,
+          timeoutMs: httpTimeoutMs,
+          fetch: overrides.fetch,
+        }),
+      putChunk,
+    },
   };
+}
+
+function uploadFilesNotHandedIn(): UploadFiles {
+  const fail = () => Promise.reject(notHandedIn('the upload bucket (UPLOAD_BUCKET_NAME)'));
+  return { presignPut: fail, head: fail, readRange: fail };
 }
 
 /**
@@ -150,18 +237,21 @@ export type AwsProviders = {
   clientSecret?: (config: Config) => ClientSecretSource | undefined;
   events?: (config: Config) => ConnectionEvents | undefined;
   refreshQueue?: (config: Config) => RefreshQueue | undefined;
+  uploadFiles?: (config: Config) => UploadFiles | undefined;
 };
 
 /** The Lambda entry points' deps: configuration from the environment, real AWS clients. */
 export function createDepsFromEnv(aws: AwsProviders = {}): ServiceDeps {
   const config = loadConfig();
-  const logger = new Logger({ context: { service: 'tiktok-connect' } });
+  const logger = new Logger({ context: { service: 'tiktok-connect' }, format: config.log.format });
   const events = aws.events?.(config);
   const refreshQueue = aws.refreshQueue?.(config);
   // The stack sets these only for the functions that publish or enqueue: a mismatch is a wiring bug.
   if (config.events.busName && !events) throw notHandedIn('EVENT_BUS_NAME (connection events)');
   if (config.refresh.queueUrl && !refreshQueue) throw notHandedIn('REFRESH_QUEUE_URL (the refresh queue)');
+  const uploadFiles = aws.uploadFiles?.(config);
   return createDeps(config, {
+    ...(uploadFiles ? { uploadFiles } : {}),
     logger,
     dataKeys: aws.dataKeys?.(config) ?? dataKeysFor(config),
     clientSecret: aws.clientSecret?.(config) ?? clientSecretFor(config),

@@ -24,10 +24,23 @@ export type ErrorCode =
   | 'access_denied'
   | 'authorization_failed'
   | 'scope_missing'
+  // the confirm step (POST /auth/tiktok/confirm)
+  | 'confirmation_invalid'
+  | 'confirmation_expired'
+  | 'connect_user_mismatch'
   // the frontend API
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'rate_budget_exhausted'
+  // content posting
+  | 'post_not_found'
+  | 'post_not_cancellable'
+  | 'upload_not_found'
+  | 'upload_incomplete'
+  | 'privacy_level_not_allowed'
+  | 'publish_at_invalid'
+  | 'posting_not_allowed'
+  | 'upload_storage_unavailable'
   // TikTok
   | 'tiktok_invalid_grant'
   | 'tiktok_invalid_client'
@@ -119,6 +132,8 @@ export class TikTokError extends AppError {
       httpStatus?: number;
       /** TikTok's own Retry-After, when it sent one. */
       retryAfterSeconds?: number | undefined;
+      /** TikTok's human text (`error_description`, `error.message`): for the log line only, never the client. */
+      tiktokMessage?: string | undefined;
       cause?: unknown;
     },
   ) {
@@ -129,6 +144,7 @@ export class TikTokError extends AppError {
         tiktokCode: options.tiktokCode,
         tiktokLogId: options.logId,
         tiktokHttpStatus: options.httpStatus,
+        tiktokMessage: options.tiktokMessage,
       },
     });
     this.tiktokCode = options.tiktokCode;

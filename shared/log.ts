@@ -45,15 +45,22 @@ function errorForLog(error: Error, depth: number): Record<string, unknown> {
   return fields;
 }
 
+/** `json`: one JSON object a line (CloudWatch Logs Insights reads it). `pretty`: one readable line (`npm start`). */
+export type LogFormat = 'json' | 'pretty';
+
 export class Logger {
   readonly #sink: LogSink;
   readonly #context: Record<string, unknown>;
   readonly #minLevel: number;
+  readonly #format: LogFormat;
 
-  constructor(options: { sink?: LogSink; context?: Record<string, unknown>; level?: LogLevel } = {}) {
+  constructor(
+    options: { sink?: LogSink; context?: Record<string, unknown>; level?: LogLevel; format?: LogFormat } = {},
+  ) {
     this.#sink = options.sink ?? ((line) => process.stdout.write(`${line}\n`));
     this.#context = options.context ?? {};
     this.#minLevel = LEVEL_ORDER[options.level ?? 'info'];
+    this.#format = options.format ?? 'json';
   }
 
   child(context: Record<string, unknown>): Logger {
@@ -61,6 +68,7 @@ export class Logger {
       sink: this.#sink,
       context: { ...this.#context, ...context },
       level: levelName(this.#minLevel),
+      format: this.#format,
     });
   }
 
@@ -89,8 +97,26 @@ export class Logger {
       ...this.#context,
       ...fields,
     });
-    this.#sink(JSON.stringify(entry));
+    this.#sink(
+      this.#format === 'pretty' ? prettyLine(entry as Record<string, unknown>) : JSON.stringify(entry),
+    );
   }
+}
+
+/** The already-redacted entry as `12:03:04 WARN  message  key=value …` (the service name left out: it is one). */
+export function prettyLine(entry: Record<string, unknown>): string {
+  const { level, time, message, service: _service, ...fields } = entry;
+  const clock = typeof time === 'string' ? time.slice(11, 19) : '';
+  const pairs = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(
+      ([key, value]) => `${key}=${typeof value === 'string' ? quoteIfSpaced(value) : JSON.stringify(value)}`,
+    );
+  return [`${clock} ${String(level).toUpperCase().padEnd(5)} ${String(message)}`, ...pairs].join('  ');
+}
+
+function quoteIfSpaced(value: string): string {
+  return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
 }
 
 function levelName(order: number): LogLevel {

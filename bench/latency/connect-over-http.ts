@@ -8,6 +8,8 @@ export async function connectOverHttp(
     appUser: string;
     emulatorUser: string /** The page the browser opens the launch link from. */;
     appPage: string;
+    /** Scopes ticked on the consent page besides user.info.basic; default the service's default scopes. */
+    scopes?: readonly string[];
   },
 ): Promise<{ token: string; openId: string }> {
   const jar = new Map<string, Map<string, string>>();
@@ -62,7 +64,8 @@ export async function connectOverHttp(
   }
   form.set('decision', 'authorize');
   form.set('user', input.emulatorUser);
-  for (const scope of ['user.info.profile', 'user.info.stats', 'video.list']) form.append('scope', scope);
+  for (const scope of input.scopes ?? ['user.info.profile', 'user.info.stats', 'video.list'])
+    form.append('scope', scope);
   const decided = expect(
     await browse(new URL('/v2/auth/authorize/decision', consentUrl).toString(), {
       method: 'POST',

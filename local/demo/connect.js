@@ -1,9 +1,30 @@
-// The demo platform frontend: sign in (local issuer), start the connect flow with fetch + bearer token,
-// navigate to the returned authorizeUrl, read ?tiktok=connected|error on return, then show each connected
-// account with its profile, stats and latest videos, and let the user disconnect or reconnect.
+// The demo platform frontend, on the typed client in client/ (the local server bundles this file with esbuild):
+// sign in (local issuer), start connecting, come back from TikTok and confirm by itself, then show each connected
+// account with its profile, stats and latest videos, and let the user disconnect, remove or reconnect.
+import {
+  ConnectionNotFoundError,
+  ConnectUserMismatchError,
+  createTikTokConnectClient,
+  NotSignedInError,
+  PermissionMissingError,
+  RateLimitedError,
+  ReconnectRequiredError,
+  readConnectReturn,
+  withoutConnectReturn,
+} from '../../client/index.ts';
+
 const TOKEN_KEY = 'tiktok-connect-demo-token';
 const USER_KEY = 'tiktok-connect-demo-user';
+/** The account a Reconnect button was pressed for, to tell on return whether TikTok gave that one back. */
+const RECONNECT_KEY = 'tiktok-connect-demo-reconnecting';
 const VIDEOS_PER_PAGE = 6;
+
+/** The permissions this platform asks for, in the words the user saw on TikTok's consent page. */
+const PERMISSIONS = {
+  'user.info.profile': 'your profile details (username, bio, verified badge)',
+  'user.info.stats': 'your follower, following, like and video counts',
+  'video.list': 'your public videos',
+};
 
 /** What each reason code means for the person in front of the page. */
 const REASONS = {
@@ -19,19 +40,35 @@ const REASONS = {
   tiktok_unavailable: 'TikTok is not reachable right now. Please try again in a minute.',
   tiktok_timeout: 'TikTok took too long to answer. Please try again in a minute.',
   tiktok_rate_limited: 'TikTok is busy right now. Please try again in a minute.',
+  tiktok_bad_response: 'TikTok answered something unexpected. Please try again.',
   tiktok_invalid_grant: 'TikTok refused the authorization (it may have expired). Please try again.',
   tiktok_invalid_client: 'This app is misconfigured at TikTok (client key or secret). Tell the operator.',
   tiktok_invalid_request: 'TikTok refused the request (redirect URI or PKCE settings). Tell the operator.',
   tiktok_invalid_scope: 'A permission this app asks for is not enabled at TikTok. Tell the operator.',
+  confirmation_invalid: 'That connection was already confirmed or is unknown.',
+  confirmation_expired: 'The connection was not confirmed in time. Please connect again.',
 };
 
 const STATUS_WORDS = {
   active: 'Connected',
+  partial: 'Connected, permissions missing',
   refresh_failing: 'Connected (TikTok is not answering, retrying)',
   reauth_required: 'Reconnect needed',
   revoked: 'Removed on TikTok',
   disconnected: 'Disconnected',
 };
+
+/**
+ * Pages about one connection (analytics, publishing…) add themselves here: each becomes a link on every usable
+ * account card, `href(connection)` giving its address, `className` its class.
+ */
+export const CONNECTION_LINKS = [
+  {
+    label: 'Post a video',
+    className: 'button publish',
+    href: (connection) => `/platforms/publish?openId=${encodeURIComponent(connection.openId)}`,
+  },
+];
 
 const $ = (id) => document.getElementById(id);
 const numberFormat = new Intl.NumberFormat('en', { notation: 'compact' });
@@ -40,52 +77,75 @@ function session() {
   return { token: sessionStorage.getItem(TOKEN_KEY), user: sessionStorage.getItem(USER_KEY) };
 }
 
+const tiktok = createTikTokConnectClient({
+  baseUrl: location.origin,
+  getAccessToken: () => session().token,
+});
+
 async function signIn(user) {
   const response = await fetch(`/dev/token?sub=${encodeURIComponent(user)}`);
   const body = await response.json();
   if (!response.ok) throw new Error(body.message ?? 'sign-in failed');
+  // Another user's notices (connected, disconnected, errors) are not this user's.
+  clearOutcome();
+  sessionStorage.removeItem(RECONNECT_KEY);
   sessionStorage.setItem(TOKEN_KEY, body.token);
   sessionStorage.setItem(USER_KEY, user);
 }
 
-function signOut() {
+function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(USER_KEY);
+  sessionStorage.removeItem(RECONNECT_KEY);
+  clearOutcome();
+  if (message) showOutcome('error', message);
   render();
 }
 
-class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem?.detail ?? problem?.message ?? `HTTP ${status}`);
-    this.status = status;
-    this.code = problem?.code;
-  }
+/** Plain words for an error a person can act on; never TikTok's own internal text. */
+function sayError(error) {
+  if (error instanceof NotSignedInError) return 'Your session expired; sign in again.';
+  if (error instanceof ReconnectRequiredError)
+    return 'TikTok needs you to approve this app again. Press Reconnect.';
+  if (error instanceof PermissionMissingError) return `This needs ${permissionWords(error.missingScopes)}.`;
+  if (error instanceof RateLimitedError)
+    return `TikTok is busy right now; try again in ${error.retryAfterSeconds} seconds.`;
+  if (error instanceof ConnectionNotFoundError) return 'This account is no longer connected.';
+  if (error instanceof ConnectUserMismatchError)
+    return 'This connection was started by someone else, so nothing was connected. Connect your own account below.';
+  if (error?.code && REASONS[error.code]) return REASONS[error.code];
+  if (error instanceof TypeError) return 'The service is not reachable. Check your connection and try again.';
+  return 'TikTok could not be reached just now. Please try again.';
 }
 
-async function api(path, init = {}) {
-  const { token } = session();
-  const response = await fetch(path, {
-    ...init,
-    headers: { accept: 'application/json', authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
-  });
-  const body = response.headers.get('content-type')?.includes('json') ? await response.json() : null;
-  if (response.status === 401) {
-    signOut();
-    throw new ApiError(401, { detail: 'Your session expired; sign in again.' });
-  }
-  if (!response.ok) throw new ApiError(response.status, body);
-  return body;
+function permissionWords(scopes) {
+  const words = scopes.map((scope) => PERMISSIONS[scope] ?? scope);
+  return words.length
+    ? `permission to see ${words.join(' and ')}`
+    : 'a permission you did not grant on TikTok';
 }
 
-async function connect(force) {
-  const returnTo = `${location.origin}/platforms/connect`;
+async function connect(options = {}) {
+  const force = Boolean(options.force) || $('force-consent').checked;
+  if (options.reconnecting) sessionStorage.setItem(RECONNECT_KEY, JSON.stringify(options.reconnecting));
+  else sessionStorage.removeItem(RECONNECT_KEY);
   try {
-    const query = `returnTo=${encodeURIComponent(returnTo)}${force || $('force-consent').checked ? '&force=1' : ''}`;
-    const { authorizeUrl } = await api(`/auth/tiktok/start?${query}`);
+    const { authorizeUrl } = await tiktok.startConnect({
+      returnTo: `${location.origin}/platforms/connect`,
+      force,
+    });
     location.assign(authorizeUrl);
   } catch (error) {
-    showOutcome('error', `Could not start: ${error.message}`);
+    if (error instanceof NotSignedInError) return signOut(sayError(error));
+    showOutcome('error', `Could not start: ${sayError(error)}`);
   }
+}
+
+function clearOutcome() {
+  const box = $('outcome');
+  box.hidden = true;
+  box.textContent = '';
+  box.className = '';
 }
 
 function showOutcome(kind, text) {
@@ -95,15 +155,59 @@ function showOutcome(kind, text) {
   box.textContent = text;
 }
 
-function readOutcomeFromUrl() {
-  const params = new URLSearchParams(location.search);
-  const outcome = params.get('tiktok');
-  if (outcome === 'connected') showOutcome('ok', 'Your TikTok account is connected.');
-  if (outcome === 'error') {
-    const reason = params.get('reason') ?? 'unknown';
-    showOutcome('error', REASONS[reason] ?? `Connecting failed (${reason}). Please try again.`);
+/** Back from TikTok: confirm by itself (one click for the user), then say what happened, in plain words. */
+async function finishReturn() {
+  const returnedTo = location.href;
+  const outcome = readConnectReturn(returnedTo);
+  if (outcome.kind === 'none') return;
+  history.replaceState(null, '', withoutConnectReturn(location.href));
+  const reconnecting = JSON.parse(sessionStorage.getItem(RECONNECT_KEY) ?? 'null');
+  sessionStorage.removeItem(RECONNECT_KEY);
+  if (outcome.kind === 'error') {
+    showOutcome(
+      'error',
+      REASONS[outcome.reason] ?? `Connecting failed (${outcome.reason}). Please try again.`,
+    );
+    return;
   }
-  if (outcome) history.replaceState(null, '', location.pathname);
+  if (!session().token) {
+    showOutcome('error', 'Sign in again to finish connecting.');
+    return;
+  }
+  let openId;
+  try {
+    showOutcome('busy', 'Finishing the connection…');
+    openId = (await tiktok.finishConnect(returnedTo)).openId;
+  } catch (error) {
+    if (error instanceof NotSignedInError) return signOut(sayError(error));
+    showOutcome('error', sayError(error));
+    return;
+  }
+  let connections = [];
+  try {
+    connections = await tiktok.listConnections();
+  } catch {
+    // The list below says what is wrong.
+  }
+  const connected = openId ? connections.find((c) => c.openId === openId) : undefined;
+  if (reconnecting && reconnecting.openId !== openId) {
+    // TikTok signs the browser into whichever account it last used: a reconnect may bring back another one.
+    const still = connections.find((c) => c.openId === reconnecting.openId);
+    if (still && still.status !== 'active') {
+      showOutcome(
+        'error',
+        `TikTok connected ${nameOf(connected) ?? 'another account'}, not ${reconnecting.name}, which still needs reconnecting. ` +
+          `On TikTok, switch to ${reconnecting.name} (or sign out of TikTok there), then press Reconnect on its card again.`,
+      );
+      return;
+    }
+  }
+  showOutcome('ok', `${nameOf(connected) ?? 'Your TikTok account'} is connected.`);
+}
+
+function nameOf(connection) {
+  if (!connection) return undefined;
+  return connection.username ? `@${connection.username}` : (connection.displayName ?? connection.openId);
 }
 
 function element(tag, props = {}, children = []) {
@@ -113,6 +217,10 @@ function element(tag, props = {}, children = []) {
   return node;
 }
 
+function button(text, className, onclick) {
+  return element('button', { type: 'button', className, textContent: text, onclick });
+}
+
 function stat(label, value) {
   return element('div', { className: 'stat' }, [
     element('strong', { textContent: value === undefined ? '–' : numberFormat.format(value) }),
@@ -120,8 +228,14 @@ function stat(label, value) {
   ]);
 }
 
+function missingPermissions(connection) {
+  return Object.keys(PERMISSIONS).filter((scope) => !connection.scopes.includes(scope));
+}
+
 function accountCard(connection) {
-  const card = element('li', { className: `account ${connection.status}` });
+  const missing = connection.status === 'active' ? missingPermissions(connection) : [];
+  const shownStatus = missing.length ? 'partial' : connection.status;
+  const card = element('li', { className: `account ${shownStatus}` });
   card.dataset.openId = connection.openId;
   const avatar = element('img', { className: 'avatar', alt: '' });
   if (connection.avatarUrl) avatar.src = connection.avatarUrl;
@@ -129,13 +243,11 @@ function accountCard(connection) {
     className: 'name',
     textContent: connection.displayName ?? connection.openId,
   });
-  const handle = connection.username
-    ? element('span', { className: 'handle', textContent: ` @${connection.username}` })
-    : '';
-  name.append(handle);
+  if (connection.username)
+    name.append(element('span', { className: 'handle', textContent: ` @${connection.username}` }));
   const status = element('span', {
-    className: `status ${connection.status}`,
-    textContent: STATUS_WORDS[connection.status] ?? connection.status,
+    className: `status ${shownStatus}`,
+    textContent: STATUS_WORDS[shownStatus] ?? connection.status,
   });
   const meta = element('div', { className: 'meta' }, [
     status,
@@ -144,10 +256,12 @@ function accountCard(connection) {
   const actions = element('div', { className: 'actions' });
   const header = element('div', { className: 'account-header' }, [
     avatar,
-    element('div', {}, [name, meta]),
+    element('div', { className: 'who' }, [name, meta]),
     actions,
   ]);
   const notice = element('p', { className: 'notice', hidden: true });
+  const links = element('nav', { className: 'links', hidden: true });
+  const loading = element('p', { className: 'loading', hidden: true, textContent: 'Loading from TikTok…' });
   const stats = element('div', { className: 'stats', hidden: true });
   const videos = element('ul', { className: 'videos' });
   const more = element('button', {
@@ -156,42 +270,65 @@ function accountCard(connection) {
     textContent: 'Load more videos',
     hidden: true,
   });
-  card.append(header, notice, stats, videos, more);
+  card.append(header, notice, links, loading, stats, videos, more);
+  const parts = { card, actions, notice, loading, stats, videos, more };
+  const reconnect = () =>
+    connect({ force: true, reconnecting: { openId: connection.openId, name: nameOf(connection) } });
 
   const usable = connection.status === 'active' || connection.status === 'refresh_failing';
-  if (usable || connection.status === 'reauth_required') {
-    actions.append(
-      element('button', {
-        type: 'button',
-        className: 'disconnect',
-        textContent: 'Disconnect',
-        onclick: () => disconnect(connection, card),
-      }),
-    );
-  }
-  if (connection.status === 'reauth_required' || connection.status === 'revoked') {
-    actions.prepend(
-      element('button', {
-        type: 'button',
-        className: 'primary reconnect',
-        textContent: 'Reconnect',
-        onclick: () => connect(true),
-      }),
-    );
+  if (connection.status === 'reauth_required' || connection.status === 'revoked' || missing.length) {
+    actions.append(button('Reconnect', 'primary reconnect', reconnect));
     notice.hidden = false;
-    notice.textContent =
-      connection.status === 'revoked'
-        ? 'This account removed the app on TikTok. Reconnect to use it again.'
-        : 'TikTok needs you to approve this app again. Press Reconnect.';
+    if (connection.status === 'revoked') {
+      notice.textContent =
+        'This account removed the app on TikTok. Reconnect to use it again, or remove it here.';
+    } else if (connection.status === 'reauth_required') {
+      notice.textContent = 'TikTok needs you to approve this app again. Press Reconnect.';
+    } else {
+      notice.textContent = `You did not allow ${missing.map((s) => PERMISSIONS[s]).join(' and ')} on TikTok, so this page cannot show them. Press Reconnect and leave ${missing.length > 1 ? 'those boxes' : 'that box'} ticked.`;
+    }
   }
-  if (usable) loadDetails(connection, { notice, stats, videos, more, card });
+  actions.append(
+    button(connection.status === 'revoked' ? 'Remove' : 'Disconnect', 'disconnect', () =>
+      askToDisconnect(connection, parts),
+    ),
+  );
+  if (usable) {
+    for (const link of CONNECTION_LINKS) {
+      links.hidden = false;
+      links.append(
+        element('a', { className: link.className, href: link.href(connection), textContent: link.label }),
+      );
+    }
+    loadDetails(connection, parts, reconnect);
+  }
   return card;
 }
 
-async function loadDetails(connection, parts) {
-  const base = `/tiktok/connections/${encodeURIComponent(connection.openId)}`;
+/** One more click before a disconnect: it revokes at TikTok, and connecting again needs TikTok's consent. */
+function askToDisconnect(connection, parts) {
+  const revoked = connection.status === 'revoked';
+  const kept = [...parts.actions.childNodes];
+  const question = element('span', {
+    className: 'question',
+    textContent: revoked
+      ? `Remove ${nameOf(connection)} from this page?`
+      : `Disconnect ${nameOf(connection)}?`,
+  });
+  parts.actions.replaceChildren(
+    question,
+    button(revoked ? 'Remove' : 'Disconnect', 'danger confirm-disconnect', () =>
+      disconnect(connection, parts.card),
+    ),
+    button('Keep', 'keep', () => parts.actions.replaceChildren(...kept)),
+  );
+}
+
+async function loadDetails(connection, parts, reconnect) {
+  parts.loading.hidden = false;
+  parts.card.setAttribute('aria-busy', 'true');
   try {
-    const { profile } = await api(`${base}/profile`);
+    const { profile } = await tiktok.profile(connection.openId);
     parts.stats.hidden = false;
     parts.stats.replaceChildren(
       stat('followers', profile.followerCount),
@@ -200,21 +337,26 @@ async function loadDetails(connection, parts) {
       stat('videos', profile.videoCount),
     );
   } catch (error) {
-    explain(error, parts);
+    explain(error, parts, () => loadDetails(connection, parts, reconnect), reconnect);
     return;
   }
   let cursor;
   const loadPage = async () => {
+    parts.loading.hidden = false;
+    parts.more.disabled = true;
     try {
-      const query = new URLSearchParams({ limit: String(VIDEOS_PER_PAGE), ...(cursor ? { cursor } : {}) });
-      const page = await api(`${base}/videos?${query}`);
+      const page = await tiktok.videos(connection.openId, { limit: VIDEOS_PER_PAGE, cursor });
       parts.videos.append(...page.videos.map(videoItem));
       cursor = page.cursor;
       parts.more.hidden = !page.hasMore;
       if (parts.videos.children.length === 0)
         parts.videos.append(element('li', { className: 'empty', textContent: 'No public videos yet.' }));
+      parts.loading.hidden = true;
+      parts.card.removeAttribute('aria-busy');
     } catch (error) {
-      explain(error, parts);
+      explain(error, parts, loadPage, reconnect);
+    } finally {
+      parts.more.disabled = false;
     }
   };
   parts.more.onclick = loadPage;
@@ -235,36 +377,47 @@ function videoItem(video) {
   return item;
 }
 
-function explain(error, parts) {
+function explain(error, parts, retry, reconnect) {
+  parts.loading.hidden = true;
+  parts.card.removeAttribute('aria-busy');
+  if (error instanceof NotSignedInError) return signOut(sayError(error));
   parts.notice.hidden = false;
-  if (error.code === 'connection_reauth_required') {
-    parts.notice.textContent = 'TikTok needs you to approve this app again. Press Reconnect.';
-    parts.card.querySelector('.actions')?.prepend(
-      element('button', {
-        type: 'button',
-        className: 'primary reconnect',
-        textContent: 'Reconnect',
-        onclick: () => connect(true),
-      }),
-    );
-  } else if (error.status === 403) {
-    parts.notice.textContent =
-      'This needs a permission you did not grant on TikTok. Reconnect and allow it to see it here.';
-  } else if (error.status === 429) {
-    parts.notice.textContent = 'TikTok is busy right now; try again in a minute.';
-  } else {
-    parts.notice.textContent = `Could not load from TikTok: ${error.message}`;
+  parts.notice.textContent = sayError(error);
+  const status = parts.card.querySelector('.status');
+  if (error instanceof ReconnectRequiredError || error instanceof PermissionMissingError) {
+    status.className = `status ${error instanceof ReconnectRequiredError ? 'reauth_required' : 'partial'}`;
+    status.textContent =
+      STATUS_WORDS[error instanceof ReconnectRequiredError ? 'reauth_required' : 'partial'];
+    if (!parts.actions.querySelector('.reconnect'))
+      parts.actions.prepend(button('Reconnect', 'primary reconnect', reconnect));
+    return;
   }
+  // Anything passing (TikTok slow or down, rate limited): try again without reloading the page.
+  parts.notice.append(
+    ' ',
+    button('Retry', 'retry', () => {
+      parts.notice.hidden = true;
+      retry();
+    }),
+  );
 }
 
 async function disconnect(connection, card) {
   try {
-    await api(`/tiktok/connections/${encodeURIComponent(connection.openId)}`, { method: 'DELETE' });
-    showOutcome('ok', `${connection.displayName ?? 'The account'} is disconnected.`);
+    await tiktok.disconnect(connection.openId);
+    showOutcome(
+      'ok',
+      `${nameOf(connection) ?? 'The account'} is ${connection.status === 'revoked' ? 'removed' : 'disconnected'}.`,
+    );
     card.remove();
     $('accounts-empty').hidden = $('account-list').children.length > 0;
   } catch (error) {
-    showOutcome('error', `Could not disconnect: ${error.message}`);
+    if (error instanceof NotSignedInError) return signOut(sayError(error));
+    if (error instanceof ConnectionNotFoundError) {
+      card.remove();
+      return;
+    }
+    showOutcome('error', `Could not disconnect: ${sayError(error)}`);
   }
 }
 
@@ -273,15 +426,21 @@ async function loadAccounts() {
   list.replaceChildren();
   if (!session().token) {
     $('accounts-empty').hidden = false;
+    $('accounts-loading').hidden = true;
     return;
   }
+  $('accounts-loading').hidden = false;
+  $('accounts-empty').hidden = true;
   try {
-    const { connections } = await api('/tiktok/connections');
+    const connections = await tiktok.listConnections();
     const shown = connections.filter((c) => c.status !== 'disconnected');
     $('accounts-empty').hidden = shown.length > 0;
     list.append(...shown.map(accountCard));
   } catch (error) {
-    showOutcome('error', error.message);
+    if (error instanceof NotSignedInError) return signOut(sayError(error));
+    showOutcome('error', sayError(error));
+  } finally {
+    $('accounts-loading').hidden = true;
   }
 }
 
@@ -291,7 +450,13 @@ function render() {
   $('signed-in').hidden = !token;
   $('signed-in-user').textContent = user ?? '';
   $('connect-button').disabled = !token;
-  loadAccounts();
+  return loadAccounts();
+}
+
+function showForceHint() {
+  const force = $('force-consent').checked;
+  $('force-hint').hidden = !force;
+  $('connect-button').textContent = force ? 'Connect TikTok (choose account)' : 'Connect TikTok';
 }
 
 $('signin-form').addEventListener('submit', async (event) => {
@@ -303,7 +468,9 @@ $('signin-form').addEventListener('submit', async (event) => {
     showOutcome('error', error.message);
   }
 });
-$('signout-button').addEventListener('click', signOut);
-$('connect-button').addEventListener('click', () => connect(false));
-readOutcomeFromUrl();
+$('signout-button').addEventListener('click', () => signOut());
+$('connect-button').addEventListener('click', () => connect());
+$('force-consent').addEventListener('change', showForceHint);
+showForceHint();
+await finishReturn();
 render();

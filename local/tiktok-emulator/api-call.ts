@@ -16,7 +16,9 @@ export async function answerApiCall(
   ctx: EmulatorContext,
   res: ServerResponse,
   call: ApiCall,
-  execute: () => Reply,
+  execute: () => Reply | Promise<Reply>,
+  /** Runs before a fault's answer (the chunk upload drains its body first). */
+  beforeFault?: () => Promise<void>,
 ): Promise<void> {
   await pause(ctx.settings.latencyMs, ctx.closing);
   const fault = ctx.faults.take(call.endpoint);
@@ -33,16 +35,21 @@ export async function answerApiCall(
     cutMidBody(res, call.logId);
     return;
   }
-  const reply = replyFor(fault, call, execute);
+  if (fault !== undefined && fault.kind !== 'slow' && beforeFault) await beforeFault();
+  const reply = await replyFor(fault, call, execute);
   sendReply(res, reply, call.logId);
   logCall(ctx, call, reply.status, reply, fault);
 }
 
-function replyFor(fault: FaultHit | undefined, call: ApiCall, execute: () => Reply): Reply {
+async function replyFor(
+  fault: FaultHit | undefined,
+  call: ApiCall,
+  execute: () => Reply | Promise<Reply>,
+): Promise<Reply> {
   if (fault === undefined || fault.kind === 'slow') return execute();
   if (fault.kind === 'rotate_then_fail') {
     // TikTok committed the rotation but the answer was lost: the old refresh token is already dead.
-    const committed = execute();
+    const committed = await execute();
     const failure = oauthError(500, 'server_error', 'Internal server error.', call.logId);
     return committed.openId === undefined ? failure : { ...failure, openId: committed.openId };
   }
@@ -54,6 +61,7 @@ function logCall(ctx: EmulatorContext, call: ApiCall, status: number, reply?: Re
     endpoint: call.endpoint,
     at: Date.now(),
     status,
+    logId: call.logId,
     ...(reply?.errorCode !== undefined && { errorCode: reply.errorCode }),
     ...(reply?.openId !== undefined && { openId: reply.openId }),
     ...(call.grantType !== undefined && { grantType: call.grantType }),

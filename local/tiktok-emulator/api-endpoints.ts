@@ -6,6 +6,11 @@ export const API_ENDPOINTS = [
   'user_info',
   'video_list',
   'video_query',
+  'creator_info',
+  'video_init',
+  'inbox_video_init',
+  'publish_status',
+  'upload_chunk',
 ] as const;
 
 /** `token` is the authorization_code grant, `refresh` the refresh_token grant of the same URL. */

@@ -10,6 +10,8 @@ export type CallRecord = {
   at: number;
   /** HTTP status sent; 0 when no status line was ever written ('hang'). */
   status: number;
+  /** The log_id the answer carried (x-tt-logid, and in the body where TikTok puts it). */
+  logId?: string;
   /** OAuth `error` or Display API `error.code` (absent on success). */
   errorCode?: string;
   openId?: string;

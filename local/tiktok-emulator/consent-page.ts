@@ -14,6 +14,8 @@ const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'user.info.profile': 'Read your profile details (username, bio, verified status, profile link)',
   'user.info.stats': 'Read your profile stats (followers, following, likes, video count)',
   'video.list': 'Read your public videos',
+  'video.publish': 'Post content to your TikTok account',
+  'video.upload': 'Upload content to your TikTok inbox as drafts',
 };
 
 const STYLE =

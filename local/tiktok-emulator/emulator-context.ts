@@ -3,6 +3,7 @@ import type { CallLog } from './call-log.js';
 import type { EmulatorSettings } from './emulator-options.js';
 import type { FaultQueue } from './fault-queue.js';
 import type { EmulatorClock } from './live-stats.js';
+import type { PostingState } from './posting-state.js';
 import type { TokenStore } from './token-store.js';
 
 /** Everything a route needs, built once per emulator; no module-level state so emulators stay independent. */
@@ -12,6 +13,7 @@ export type EmulatorContext = {
   tokens: TokenStore;
   faults: FaultQueue;
   calls: CallLog;
+  posting: PostingState;
   origin: string;
   /** Aborted by close(): ends latency waits and hanging requests. */
   closing: AbortSignal;

@@ -17,15 +17,36 @@ export type EmulatorOptions = {
   refreshTokenTtlSeconds?: number;
   /** Added delay on every API call (token/revoke/user/video), default 0. */
   latencyMs?: number;
+  /** Keep the issued grants in this file so they survive a restart (the local stack's `.data/`); default: memory. */
+  stateFile?: string;
   /** GET authorize redirects at once with a code, as if this user approved every requested scope. */
   autoConsent?: { userId: string };
   /** Local: counters that evolve over time and new videos appearing (seeded, deterministic); default off. */
   liveStats?: import('./live-stats.js').LiveStatsOptions;
+} & PostingOptions;
+
+/** The Content Posting API's app-level facts (docs/publishing.md). */
+export type PostingOptions = {
+  /** Whether TikTok audited the app for Direct Post; unaudited: SELF_ONLY, private accounts, 5 users a day. Default true. */
+  audited?: boolean;
+  /** Distinct users that may post through the app in 24 h (reached_active_user_cap); default 5 unaudited, 10,000 audited. */
+  activeUserCap?: number;
+  /** Posts per user in 24 h (spam_risk_too_many_posts); default 15. */
+  dailyPostCap?: number;
+  /** How long TikTok "processes" an upload before its outcome; default 300 ms. */
+  processingMs?: number;
+  /** Where post.publish.* webhooks go, signed with the client secret; unset = none sent. */
+  webhookUrl?: string;
+  /** Test override of TikTok's chunk sizes (decimal MB in production: 5 MB, 64 MB, 128 MB). */
+  chunkRules?: { minChunkBytes: number; maxChunkBytes: number; maxFinalChunkBytes: number };
+  /** Lifetime of an upload URL; default 3600 (one hour). */
+  uploadUrlTtlSeconds?: number;
 };
 
 export type TunableOptions = Partial<
   Pick<EmulatorOptions, 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds' | 'latencyMs' | 'pkceEncoding'>
->;
+> &
+  PostingOptions;
 
 /** The options after defaults, read by every request (setOptions changes them in place). */
 export type EmulatorSettings = {
@@ -37,6 +58,8 @@ export type EmulatorSettings = {
   refreshTokenTtlSeconds: number;
   latencyMs: number;
   autoConsent: { userId: string } | undefined;
+  posting: Required<Omit<PostingOptions, 'webhookUrl' | 'activeUserCap'>> &
+    Pick<PostingOptions, 'webhookUrl' | 'activeUserCap'>;
 };
 
 export function resolveSettings(options: EmulatorOptions): EmulatorSettings {
@@ -52,6 +75,13 @@ export function resolveSettings(options: EmulatorOptions): EmulatorSettings {
     refreshTokenTtlSeconds: 31_536_000,
     latencyMs: 0,
     autoConsent: options.autoConsent,
+    posting: {
+      audited: true,
+      dailyPostCap: 15,
+      processingMs: 300,
+      chunkRules: { minChunkBytes: 5_000_000, maxChunkBytes: 64_000_000, maxFinalChunkBytes: 128_000_000 },
+      uploadUrlTtlSeconds: 3600,
+    },
   };
   applyTunableOptions(settings, options);
   return settings;
@@ -79,6 +109,17 @@ export function applyTunableOptions(settings: EmulatorSettings, options: Tunable
     }
     settings.latencyMs = options.latencyMs;
   }
+  const posting = settings.posting;
+  if (options.audited !== undefined) posting.audited = options.audited;
+  if (options.activeUserCap !== undefined)
+    posting.activeUserCap = positiveInteger('activeUserCap', options.activeUserCap);
+  if (options.dailyPostCap !== undefined)
+    posting.dailyPostCap = positiveInteger('dailyPostCap', options.dailyPostCap);
+  if (options.processingMs !== undefined) posting.processingMs = Math.max(0, options.processingMs);
+  if (options.webhookUrl !== undefined) posting.webhookUrl = options.webhookUrl;
+  if (options.chunkRules !== undefined) posting.chunkRules = { ...options.chunkRules };
+  if (options.uploadUrlTtlSeconds !== undefined)
+    posting.uploadUrlTtlSeconds = positiveInteger('uploadUrlTtlSeconds', options.uploadUrlTtlSeconds);
 }
 
 function positiveInteger(name: string, value: number): number {

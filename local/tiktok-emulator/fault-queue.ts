@@ -28,6 +28,8 @@ export type FaultInput = {
   delayMs?: number;
   /** 'error_200' only: the error code in the body (default invalid_client / internal_error). */
   errorCode?: string;
+  /** 'rate_limit' and 'http_503': the Retry-After header TikTok sends with the answer (none by default). */
+  retryAfterSeconds?: number;
 };
 
 export type QueuedFault = {
@@ -36,10 +38,11 @@ export type QueuedFault = {
   remaining: number;
   delayMs: number;
   errorCode?: string;
+  retryAfterSeconds?: number;
 };
 
 /** One use of a fault, handed to the request that consumed it. */
-export type FaultHit = Pick<QueuedFault, 'kind' | 'delayMs' | 'errorCode'>;
+export type FaultHit = Pick<QueuedFault, 'kind' | 'delayMs' | 'errorCode' | 'retryAfterSeconds'>;
 
 const OAUTH_ONLY: readonly FaultKind[] = [
   'invalid_grant',
@@ -82,12 +85,13 @@ export class FaultQueue {
     if (fault.remaining <= 0) this.#queue.splice(index, 1);
     const hit: FaultHit = { kind: fault.kind, delayMs: fault.delayMs };
     if (fault.errorCode !== undefined) hit.errorCode = fault.errorCode;
+    if (fault.retryAfterSeconds !== undefined) hit.retryAfterSeconds = fault.retryAfterSeconds;
     return hit;
   }
 }
 
 function validateFault(input: FaultInput): QueuedFault {
-  const { endpoint, kind, count = 1, delayMs = 0, errorCode } = input;
+  const { endpoint, kind, count = 1, delayMs = 0, errorCode, retryAfterSeconds } = input;
   if (endpoint !== 'any' && !(API_ENDPOINTS as readonly string[]).includes(endpoint)) {
     throw new TypeError(
       `unknown fault endpoint ${String(endpoint)}; use one of ${API_ENDPOINTS.join(', ')}, any`,
@@ -103,7 +107,10 @@ function validateFault(input: FaultInput): QueuedFault {
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError(`fault delayMs must be >= 0`);
   if (errorCode !== undefined && typeof errorCode !== 'string')
     throw new TypeError('fault errorCode must be a string');
+  if (retryAfterSeconds !== undefined && (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0))
+    throw new RangeError('fault retryAfterSeconds must be a non-negative integer');
   const fault: QueuedFault = { endpoint, kind, remaining: count, delayMs };
   if (errorCode !== undefined) fault.errorCode = errorCode;
+  if (retryAfterSeconds !== undefined) fault.retryAfterSeconds = retryAfterSeconds;
   return fault;
 }

@@ -12,6 +12,12 @@ function gatewayPage(status: number, reason: string): Reply {
 
 /** The answer of a fault that replaces the normal response ('slow', 'hang', 'close', 'rotate_then_fail' excluded). */
 export function faultReply(fault: FaultHit, endpoint: ApiEndpoint, logId: string): Reply {
+  const reply = cannedReply(fault, endpoint, logId);
+  if (fault.retryAfterSeconds === undefined) return reply;
+  return { ...reply, headers: { ...reply.headers, 'retry-after': String(fault.retryAfterSeconds) } };
+}
+
+function cannedReply(fault: FaultHit, endpoint: ApiEndpoint, logId: string): Reply {
   const oauth = isOAuthEndpoint(endpoint);
   switch (fault.kind) {
     case 'http_500':

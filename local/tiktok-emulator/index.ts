@@ -13,6 +13,7 @@ import {
 } from './emulator-options.js';
 import { FaultQueue } from './fault-queue.js';
 import { addLiveActivity, EmulatorClock } from './live-stats.js';
+import { PostingState } from './posting-state.js';
 import { createRequestListener } from './request-router.js';
 import { TokenStore } from './token-store.js';
 
@@ -25,6 +26,7 @@ export type { EmulatorOptions, PkceEncoding, TunableOptions } from './emulator-o
 export type { FaultEndpoint, FaultInput, FaultKind, QueuedFault } from './fault-queue.js';
 export { FaultQueue } from './fault-queue.js';
 export { computeCodeChallenge } from './pkce.js';
+export type { PostingProfile, ProcessingOutcome, PublishTask } from './posting-state.js';
 export type { Scope } from './scopes.js';
 
 export type TikTokEmulator = {
@@ -37,6 +39,8 @@ export type TikTokEmulator = {
   users: EmulatedUser[];
   faults: FaultQueue;
   calls: CallLog;
+  /** Content posting: creators' account settings, publish tasks, queued processing outcomes, webhooks sent. */
+  posting: PostingState;
   /** Local simulation: shift the emulator's "now" (videos posted, live counters) by offsetSeconds. */
   clock: EmulatorClock;
   setOptions(partial: TunableOptions): void;
@@ -79,13 +83,17 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
   const ctx: EmulatorContext = {
     settings,
     users,
-    tokens: new TokenStore(),
+    tokens: new TokenStore({ stateFile: options.stateFile }),
     faults: new FaultQueue(),
     calls: new CallLog(),
+    posting: new PostingState(),
     origin,
     closing: closing.signal,
     clock,
   };
+  // Leo Bakes keeps a private account: the one an unaudited app may post to.
+  const leo = users.find((user) => user.username === 'leo.bakes');
+  if (leo) ctx.posting.profileOf(leo.openId).privateAccount = true;
   server.on('request', createRequestListener(ctx));
 
   let closed: Promise<void> | undefined;
@@ -96,6 +104,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     users,
     faults: ctx.faults,
     calls: ctx.calls,
+    posting: ctx.posting,
     clock,
     setOptions: (partial) => applyTunableOptions(settings, partial),
     issueCode: (input) => issueAuthorizationCode(ctx, input),
@@ -103,6 +112,7 @@ export async function startTikTokEmulator(options: EmulatorOptions): Promise<Tik
     secretsSeen: () => [settings.clientSecret, ...ctx.tokens.secretsSeen()],
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
+        ctx.tokens.flush();
         closing.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

@@ -46,8 +46,10 @@ function revoke(ctx: EmulatorContext, form: FormFields, logId: string): Reply {
     rejectMalformedForm(form, ['client_key', 'client_secret', 'token'], logId) ??
     rejectUnknownClient(ctx.settings, form, logId);
   if (rejected !== undefined) return rejected;
-  const openId = ctx.tokens.ownerOfAccessToken(form.get('token') ?? '');
-  // An unknown token is not an error (RFC 7009 §2.2), so disconnecting twice is harmless.
+  const openId = ctx.tokens.findByAccessToken(form.get('token') ?? '')?.openId;
+  // An unknown token is not an error (RFC 7009 §2.2), so disconnecting twice is harmless. An expired access
+  // token is treated as unknown: TikTok does not document revoking with one, so the emulator takes the case a
+  // client can least rely on (nothing revoked, the refresh token still live) — clients must refresh first.
   if (openId === undefined) return jsonReply(200, {});
   ctx.tokens.revokeUser(openId);
   return { ...jsonReply(200, {}), openId };

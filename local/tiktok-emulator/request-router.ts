@@ -9,6 +9,13 @@ import { answerFaultControl, FAULT_CONTROL_PATH } from './fault-control-route.js
 import { createLogId } from './log-id.js';
 import { FORM_MEDIA_TYPE } from './oauth-client-auth.js';
 import { handleRevokeRequest, handleTokenRequest } from './oauth-routes.js';
+import {
+  answerChunk,
+  answerCreatorInfo,
+  answerStatusFetch,
+  answerVideoInit,
+  drain,
+} from './posting-routes.js';
 import { type Reply, sendReply, textReply } from './replies.js';
 import { BodyTooLargeError, mediaType, readBody } from './request-body.js';
 import { answerUserInfo } from './user-info-route.js';
@@ -56,6 +63,48 @@ const ROUTES: Record<string, Record<string, Route>> = {
         answerVideoQuery(ctx, req, url.searchParams, body, logId),
       );
     },
+  },
+  '/v2/post/publish/creator_info/query/': {
+    POST: async ({ ctx, req, res, logId }) => {
+      await readBody(req);
+      await answerApiCall(ctx, res, { endpoint: 'creator_info', logId }, () =>
+        answerCreatorInfo(ctx, req, logId),
+      );
+    },
+  },
+  '/v2/post/publish/video/init/': {
+    POST: async ({ ctx, req, res, logId }) => {
+      const body = await readBody(req);
+      await answerApiCall(ctx, res, { endpoint: 'video_init', logId }, () =>
+        answerVideoInit(ctx, req, body, 'direct', logId),
+      );
+    },
+  },
+  '/v2/post/publish/inbox/video/init/': {
+    POST: async ({ ctx, req, res, logId }) => {
+      const body = await readBody(req);
+      await answerApiCall(ctx, res, { endpoint: 'inbox_video_init', logId }, () =>
+        answerVideoInit(ctx, req, body, 'inbox', logId),
+      );
+    },
+  },
+  '/v2/post/publish/status/fetch/': {
+    POST: async ({ ctx, req, res, logId }) => {
+      const body = await readBody(req);
+      await answerApiCall(ctx, res, { endpoint: 'publish_status', logId }, () =>
+        answerStatusFetch(ctx, req, body, logId),
+      );
+    },
+  },
+  '/upload/': {
+    PUT: ({ ctx, req, res, url, logId }) =>
+      answerApiCall(
+        ctx,
+        res,
+        { endpoint: 'upload_chunk', logId },
+        () => answerChunk(ctx, req, url, logId),
+        () => drain(req),
+      ),
   },
   [FAULT_CONTROL_PATH]: Object.fromEntries(
     ['GET', 'POST', 'DELETE'].map((method): [string, Route] => [

@@ -3,6 +3,9 @@ export const KNOWN_SCOPES = [
   'user.info.profile',
   'user.info.stats',
   'video.list',
+  // Content Posting API: direct post, and upload to the creator's inbox as a draft.
+  'video.publish',
+  'video.upload',
 ] as const;
 
 export type Scope = (typeof KNOWN_SCOPES)[number];

@@ -1,4 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Scope } from './scopes.js';
 
 /** TikTok authorization codes are short-lived; 5 minutes here. */
@@ -36,7 +38,13 @@ export type RefreshOutcome =
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
+/** What survives a restart of the emulator: the live grants (codes live 5 minutes and are not kept). */
+type PersistedState = { version: 1; issued: number; grants: Grant[] };
+
 export class TokenStore {
+  /** Where the grants are kept between runs (the local stack: `.data/tiktok-emulator.json`); undefined = memory. */
+  readonly #stateFile: string | undefined;
+  #saveTimer: NodeJS.Timeout | undefined;
   readonly #codes = new Map<string, AuthorizationCode>();
   readonly #usedCodes = new Set<string>();
   readonly #byAccessToken = new Map<string, Grant>();
@@ -44,6 +52,55 @@ export class TokenStore {
   #issued = 0;
   /** Every code, token and verifier that passed through, for tests that prove none of them reached a log. */
   readonly #secretsSeen = new Set<string>();
+
+  constructor(options: { stateFile?: string | undefined } = {}) {
+    this.#stateFile = options.stateFile;
+    if (this.#stateFile) this.#load(this.#stateFile);
+  }
+
+  /** Writes pending changes now (close() calls it, so a restart right after a refresh keeps the new tokens). */
+  flush(): void {
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    if (!this.#stateFile) return;
+    const state: PersistedState = {
+      version: 1,
+      issued: this.#issued,
+      grants: [...this.#byAccessToken.values()],
+    };
+    mkdirSync(dirname(this.#stateFile), { recursive: true });
+    // Write then rename: a crash mid-write leaves the previous file, never half of one.
+    const temporary = `${this.#stateFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(state), { mode: 0o600 });
+    renameSync(temporary, this.#stateFile);
+  }
+
+  #changed(): void {
+    // Coalesce bursts (a refresh pass rotates many grants) into one write.
+    if (!this.#stateFile || this.#saveTimer) return;
+    this.#saveTimer = setTimeout(() => this.flush(), 20);
+    this.#saveTimer.unref();
+  }
+
+  #load(stateFile: string): void {
+    let text: string;
+    try {
+      text = readFileSync(stateFile, 'utf8');
+    } catch {
+      return; // first run
+    }
+    const state = JSON.parse(text) as PersistedState;
+    if (state.version !== 1 || !Array.isArray(state.grants)) {
+      throw new Error(`${stateFile} is not a TikTok emulator state file; delete it to start afresh`);
+    }
+    this.#issued = state.issued;
+    for (const grant of state.grants) {
+      this.#byAccessToken.set(grant.accessToken, grant);
+      this.#byRefreshToken.set(grant.refreshToken, grant);
+      this.remember(grant.accessToken);
+      this.remember(grant.refreshToken);
+    }
+  }
 
   remember(value: string | null | undefined): void {
     if (value) this.#secretsSeen.add(value);
@@ -87,17 +144,13 @@ export class TokenStore {
     };
     this.#byAccessToken.set(grant.accessToken, grant);
     this.#byRefreshToken.set(grant.refreshToken, grant);
+    this.#changed();
     return grant;
   }
 
   findByAccessToken(accessToken: string): Grant | undefined {
     const grant = this.#byAccessToken.get(accessToken);
     return grant !== undefined && grant.accessExpiresAt > Date.now() ? grant : undefined;
-  }
-
-  /** Expired access tokens still identify their user, e.g. for revoke. */
-  ownerOfAccessToken(accessToken: string): string | undefined {
-    return this.#byAccessToken.get(accessToken)?.openId;
   }
 
   /** Newer TikTok docs: refresh tokens always rotate and the previous pair stops working at once. */
@@ -124,6 +177,7 @@ export class TokenStore {
   #forget(grant: Grant): void {
     this.#byAccessToken.delete(grant.accessToken);
     this.#byRefreshToken.delete(grant.refreshToken);
+    this.#changed();
   }
 
   #token(prefix: string): string {

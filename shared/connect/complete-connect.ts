@@ -1,15 +1,14 @@
-import { enrolForAnalytics } from '../analytics/history-lifecycle.js';
 import type { ServiceDeps } from '../deps.js';
 import { AppError, ConnectFlowError, type ErrorCode, RequestError, TikTokError } from '../errors.js';
-import { publish, revokeQuietly } from '../lifecycle/refresh-connection.js';
 import { Redacted } from '../redacted.js';
 import { sha256Hex } from '../store/hashing.js';
 import type { OAuthFlow } from '../store/oauth-state-store.js';
 import type { TikTokTokenSet } from '../tiktok/oauth-client.js';
 import { parseScopeList, userFieldsForScopes } from '../tiktok/scopes.js';
 import { emitTikTokError } from '../tiktok/tiktok-error-metrics.js';
-import { CONNECT_METRIC_DIMENSIONS, emitConnectCompleted, emitConnectFailed } from './connect-metrics.js';
-import { RANDOM_TOKEN_PATTERN } from './flow-secrets.js';
+import { CONNECT_METRIC_DIMENSIONS, emitConnectFailed } from './connect-metrics.js';
+import { RANDOM_TOKEN_PATTERN, randomToken } from './flow-secrets.js';
+import { releaseUnusedGrant } from './release-grant.js';
 import { returnUrlWithOutcome } from './return-url.js';
 
 export type CallbackQuery = {
@@ -21,11 +20,13 @@ export type CallbackQuery = {
 };
 
 const MAX_CODE_LENGTH = 2048;
+/** How long a consented result waits for the starting user's confirm; then its grant is revoked. */
+export const PENDING_CONNECT_TTL_MS = 10 * 60 * 1000;
 const TIKTOK_ERROR_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
- * The callback: consume the flow once, exchange the code, read the profile the granted scopes allow, then save
- * the connection in one write. Every failure after the flow is known sends the browser back to its return URL
+ * The callback: consume the flow once, exchange the code, read the profile the granted scopes allow, then keep
+ * the result pending under a one-time confirmation code for the starting user's frontend to confirm. Every failure after the flow is known sends the browser back to its return URL
  * with a reason; failures before that (no or unknown state) are a 400 for the caller to show.
  */
 export async function completeConnect(
@@ -116,7 +117,12 @@ async function consumeFlowAndConnect(
         retryable: false,
       });
     }
-    const saved = await deps.connections.saveConnected({
+    // Not a connection yet: the browser that comes back here may not belong to the user who started (a launch
+    // link opened by someone else). The starting user's own frontend must confirm (confirm-connect.ts).
+    const confirmation = randomToken();
+    const createdAt = deps.now();
+    await deps.pendingConnects.save({
+      codeHash: sha256Hex(confirmation),
       appUser: flow.appUser,
       openId: tokens.openId,
       grant: { ...tokens, scopes: granted },
@@ -126,54 +132,21 @@ async function consumeFlowAndConnect(
         username: profile.username,
         unionId: profile.unionId,
       },
-      now: deps.now(),
+      createdAt,
+      expiresAt: createdAt + PENDING_CONNECT_TTL_MS,
     });
-    const recovered = saved.previousStatus !== undefined && saved.previousStatus !== 'active';
-    await enrolForAnalytics(deps, { appUser: flow.appUser, openId: tokens.openId });
-    await publish(
-      deps,
-      { appUser: flow.appUser, openId: tokens.openId },
-      recovered ? 'recovered' : 'connected',
-      recovered ? 'reconnected' : undefined,
-    );
     const missing = flow.requestedScopes.filter((scope) => !granted.includes(scope));
-    deps.logger.info('connect completed', {
-      event: 'connect_completed',
+    deps.logger.info('connect consented, waiting for confirmation', {
+      event: 'connect_pending',
       ...connectLog,
-      version: saved.version,
-      previousStatus: saved.previousStatus,
       grantedScopes: granted,
       scopesNotGranted: missing,
     });
-    emitConnectCompleted(deps);
-    return { location: returnUrlWithOutcome(flow.returnTo, { connected: true }) };
+    return { location: returnUrlWithOutcome(flow.returnTo, { confirmation }) };
   } catch (error) {
-    // Nothing was stored: give the grant back so no live token is left behind at TikTok — unless a stored
-    // connection to the same TikTok account still holds tokens: revoking ends the app's whole authorization for
-    // that account, so it would kill a working connection (a failed reconnect must not).
-    const log = deps.logger.child(connectLog);
-    if (await grantInUse(deps, tokens.openId)) {
-      log.info(
-        'unsaved grant not revoked: a stored connection to this account still uses the authorization',
-        {
-          event: 'revoke_skipped_grant_in_use',
-        },
-      );
-    } else {
-      await revokeQuietly(deps, tokens.accessToken, log);
-    }
+    // Nothing was stored: give the grant back (unless a stored connection still uses it).
+    await releaseUnusedGrant(deps, tokens, deps.logger.child(connectLog));
     return failed(deps, flow.returnTo, error, connectLog);
-  }
-}
-
-async function grantInUse(deps: ServiceDeps, openId: string): Promise<boolean> {
-  try {
-    for (const key of await deps.connections.findByOpenId(openId)) {
-      if ((await deps.connections.get(key.appUser, key.openId))?.sealedTokens) return true;
-    }
-    return false;
-  } catch {
-    return true; // when in doubt, leave the grant alone rather than risk ending a live connection
   }
 }
 

@@ -29,15 +29,19 @@ export function resolveReturnTo(
   return url.toString();
 }
 
-/** The return URL with the outcome added: `tiktok=connected`, or `tiktok=error&reason=<code>`. */
+/**
+ * The return URL with the outcome added: `tiktok=pending&confirmation=<code>` (the signed-in user's frontend
+ * confirms it), or `tiktok=error&reason=<code>`.
+ */
 export function returnUrlWithOutcome(
   returnTo: string,
-  outcome: { connected: true } | { reason: string },
+  outcome: { confirmation: string } | { reason: string },
 ): string {
   const url = new URL(returnTo);
-  url.searchParams.delete('reason');
-  if ('connected' in outcome) {
-    url.searchParams.set('tiktok', 'connected');
+  for (const name of ['tiktok', 'reason', 'confirmation']) url.searchParams.delete(name);
+  if ('confirmation' in outcome) {
+    url.searchParams.set('tiktok', 'pending');
+    url.searchParams.set('confirmation', outcome.confirmation);
   } else {
     url.searchParams.set('tiktok', 'error');
     url.searchParams.set('reason', outcome.reason);

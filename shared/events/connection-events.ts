@@ -12,7 +12,10 @@ export type ConnectionEventType =
   | 'revoked'
   | 'refresh_token_expiring'
   /** Analytics: a video's first-24 h view velocity is well above the creator's median. */
-  | 'video_breakout';
+  | 'video_breakout'
+  // Content posting: a post reached a final state (details carry postId, publishId, failReason, tiktokPostId).
+  | 'post_published'
+  | 'post_failed';
 
 /** What the platform's backend receives: who and why, never a token. */
 export type ConnectionEvent = {
@@ -30,7 +33,8 @@ export interface ConnectionEvents {
   publish(event: ConnectionEvent): Promise<void>;
 }
 
-export const detailTypeOf = (type: ConnectionEventType) => `tiktok.connection.${type}`;
+export const detailTypeOf = (type: ConnectionEventType) =>
+  type.startsWith('post_') ? `tiktok.post.${type.slice('post_'.length)}` : `tiktok.connection.${type}`;
 
 /** Local and tests: events go to the log (and to an optional listener). */
 export class LoggedConnectionEvents implements ConnectionEvents {

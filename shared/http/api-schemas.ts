@@ -8,6 +8,7 @@ import * as v from 'valibot';
 
 // The schemas the display handlers run live in their own module, so a Lambda bundles only those.
 export {
+  ConfirmBodySchema,
   ConnectionPathSchema,
   DEFAULT_VIDEO_PAGE_SIZE,
   VideoListQuerySchema,
@@ -165,7 +166,25 @@ export const DisconnectResponseSchema = v.object({
   openId: v.string(),
   status: v.literal('disconnected'),
   revokedAtTikTok: v.boolean(),
-  revokeFailure: v.optional(v.string()),
+  revocation: v.pipe(
+    v.picklist(['revoked', 'kept_for_other_holder', 'not_needed', 'failed']),
+    v.description(
+      'What happened at TikTok. `revoked`: the grant is ended. `kept_for_other_holder`: another app user’s ' +
+        'connection to the same TikTok account still uses the authorization, so it was not revoked (only this ' +
+        'connection’s tokens are deleted). `not_needed`: TikTok had already ended the grant. `failed`: it could ' +
+        'not be revoked (see `revokeFailure`); the tokens are deleted anyway, but the grant may live on at ' +
+        'TikTok until the user removes the app there.',
+    ),
+  ),
+  revokeFailure: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        'Why it was not revoked: `no_tokens`, or our error code for the refresh (an expired access token is ' +
+          'refreshed first) or the revoke that failed.',
+      ),
+    ),
+  ),
 });
 
 export const StartJsonResponseSchema = v.object({
@@ -175,6 +194,11 @@ export const StartJsonResponseSchema = v.object({
     v.description('Navigate the browser here (a one-time launch link that sets the flow cookie).'),
   ),
   expiresIn: v.pipe(count, v.description('Seconds the link stays valid.')),
+});
+
+export const ConfirmResponseSchema = v.object({
+  status: v.literal('connected'),
+  openId: v.pipe(v.string(), v.description('The connected TikTok account’s open_id.')),
 });
 
 export const WebhookResponseSchema = v.object({

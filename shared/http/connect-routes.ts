@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import { completeConnect } from '../connect/complete-connect.js';
+import { confirmConnect } from '../connect/confirm-connect.js';
 import { launchConnect } from '../connect/launch-connect.js';
 import { returnUrlWithOutcome } from '../connect/return-url.js';
 import { FLOW_TTL_MS, startConnect } from '../connect/start-connect.js';
@@ -15,6 +16,8 @@ import {
 } from './api-event.js';
 import { clearedNonceCookie, nonceCookie, nonceCookieName } from './cookies.js';
 import { errorResponses } from './error-responses.js';
+import { parseRequestPart, readJsonBody } from './request-input.js';
+import { ConfirmBodySchema } from './request-schemas.js';
 import { type HttpResult, json, redirect } from './responses.js';
 
 /** GET /auth/tiktok/start — behind the JWT authorizer. */
@@ -65,6 +68,27 @@ export function buildCallbackHandler(deps: ServiceDeps) {
       const browserNonce = readCookie(event, nonceCookieName(deps.config.secureCookies));
       const { location } = await completeConnect(deps, { query, browserNonce });
       return redirect(location, [clearedNonceCookie({ secure: deps.config.secureCookies })]);
+    });
+}
+
+/** The confirm body is one short code; anything larger is not a confirm. */
+const MAX_CONFIRM_BODY_BYTES = 1024;
+
+/**
+ * POST /auth/tiktok/confirm — behind the JWT authorizer: the signed-in user's frontend, back from TikTok with
+ * `tiktok=pending&confirmation=<code>`, turns the consented result into its connection.
+ */
+export function buildConfirmHandler(deps: ServiceDeps) {
+  return middy<HttpEvent, HttpResult>()
+    .use(errorResponses(deps.logger))
+    .handler(async (event) => {
+      const appUser = requireAppUser(event);
+      const { confirmation } = parseRequestPart(
+        ConfirmBodySchema,
+        readJsonBody(event, { maxBytes: MAX_CONFIRM_BODY_BYTES }),
+        'body',
+      );
+      return json(200, await confirmConnect(deps, { appUser, confirmation }));
     });
 }
 

@@ -12,6 +12,7 @@ import {
 import type * as v from 'valibot';
 import * as a from './analytics-schemas.js';
 import * as s from './api-schemas.js';
+import * as p from './posting-schemas.js';
 import { ROUTES, type RouteSpec } from './route-table.js';
 
 type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>;
@@ -30,7 +31,7 @@ type ResponseSpec = {
 type RouteContract = {
   summary: string;
   description: string;
-  tag: 'connect' | 'connections' | 'webhooks' | 'analytics';
+  tag: 'connect' | 'connections' | 'webhooks' | 'analytics' | 'posting';
   path?: ObjectSchema;
   query?: ObjectSchema;
   headers?: ObjectSchema;
@@ -51,6 +52,8 @@ const COMPONENTS = {
   VideoQueryBody: s.VideoQueryBodySchema,
   VideoQueryResponse: s.VideoQueryResponseSchema,
   DisconnectResponse: s.DisconnectResponseSchema,
+  ConfirmBody: s.ConfirmBodySchema,
+  ConfirmResponse: s.ConfirmResponseSchema,
   StartJsonResponse: s.StartJsonResponseSchema,
   TikTokWebhookBody: s.TikTokWebhookBodySchema,
   WebhookResponse: s.WebhookResponseSchema,
@@ -60,6 +63,12 @@ const COMPONENTS = {
   AnalyticsVideoMetrics: a.VideoMetricsResponseSchema,
   AnalyticsBreakouts: a.BreakoutsResponseSchema,
   AnalyticsHeatmap: a.HeatmapResponseSchema,
+  CreatorInfo: p.CreatorInfoResponseSchema,
+  UploadRequest: p.UploadBodySchema,
+  Upload: p.UploadResponseSchema,
+  PostRequest: p.PostBodySchema,
+  Post: p.PostSchema,
+  PostPage: p.PostPageSchema,
 };
 type ComponentName = keyof typeof COMPONENTS;
 
@@ -134,6 +143,16 @@ const ANALYTICS_ERRORS: Record<string, ResponseSpec> = {
   '500': internal,
 };
 
+/** Answers every posting route on a connection can give besides its own. */
+const POSTING_ERRORS: Record<string, ResponseSpec> = {
+  '400': problem('A path, query or body parameter is invalid (code `invalid_request`).'),
+  '401': unauthorized,
+  '404': problem(
+    'No such connection for this user (code `connection_not_found`); another user’s looks the same.',
+  ),
+  '500': internal,
+};
+
 const analyticsContract = (summary: string, description: string, body: ComponentName): RouteContract => ({
   tag: 'analytics',
   summary,
@@ -181,6 +200,80 @@ const CONTRACTS: Record<string, RouteContract> = {
     'Videos posted in the range by UTC weekday × hour of posting → median views 7 days after posting.',
     'AnalyticsHeatmap',
   ),
+  'GET /tiktok/connections/{openId}/creator-info': {
+    tag: 'posting',
+    summary: 'What this creator may post now',
+    description:
+      'Reads TikTok’s `creator_info` now (never cached; TikTok allows 20 a minute per user): nickname, privacy options, disabled interactions, maximum duration. `privacyLevelOptions` is what this app may use (only `SELF_ONLY` while TikTok has not audited it); `postingBlockedReason` says why the creator cannot post now. Needs `video.publish`.',
+    path: s.ConnectionPathSchema,
+    responses: {
+      '200': { description: 'The creator’s posting options.', body: 'CreatorInfo' },
+      ...TIKTOK_READ_ERRORS,
+    },
+  },
+  'POST /tiktok/connections/{openId}/uploads': {
+    tag: 'posting',
+    summary: 'A presigned upload URL for one video',
+    description:
+      'Returns a presigned S3 `PUT` URL bound to the given Content-Type and size (at most 4 GB, TikTok’s limit). The browser sends the file there with that Content-Type; the URL expires after `expiresAt`. The API does not parse the video.',
+    path: s.ConnectionPathSchema,
+    body: { component: 'UploadRequest', description: 'The file’s size and type.', required: true },
+    responses: {
+      '201': { description: 'Where to PUT the file.', body: 'Upload' },
+      ...POSTING_ERRORS,
+      '415': problem('The body is not `application/json` (code `unsupported_media_type`).'),
+      '503': problem('The upload storage is unavailable (code `upload_storage_unavailable`).'),
+    },
+  },
+  'POST /tiktok/connections/{openId}/posts': {
+    tag: 'posting',
+    summary: 'Schedule a post',
+    description:
+      'Checks the upload (this connection’s, fully stored), the time (not in the past beyond 2 minutes, at most 28 days ahead) and the privacy level against a fresh creator_info, then schedules the post. Any refusal is a 400 and nothing is scheduled. The publisher starts it within a minute of `publishAt` and calls TikTok’s init at most once.',
+    path: s.ConnectionPathSchema,
+    body: { component: 'PostRequest', description: 'At most 32 KB of JSON.', required: true },
+    responses: {
+      '201': { description: 'Scheduled.', body: 'Post' },
+      ...TIKTOK_READ_ERRORS,
+      '400': problem(
+        'Refused, nothing scheduled: `invalid_request`, `upload_not_found`, `upload_incomplete`, `publish_at_invalid`, `privacy_level_not_allowed` (with `privacyLevelOptions`), `posting_not_allowed` (with `tiktokCode`).',
+      ),
+      '413': problem('The body is larger than 32 KB (code `payload_too_large`).'),
+      '415': problem('The body is not `application/json` (code `unsupported_media_type`).'),
+    },
+  },
+  'GET /tiktok/connections/{openId}/posts': {
+    tag: 'posting',
+    summary: 'Scheduled and past posts',
+    description: 'Newest first, `limit` (1–50, default 20) per page; pass `cursor` from the previous page.',
+    path: s.ConnectionPathSchema,
+    query: p.PostListQuerySchema,
+    responses: { '200': { description: 'One page of posts.', body: 'PostPage' }, ...POSTING_ERRORS },
+  },
+  'GET /tiktok/connections/{openId}/posts/{postId}': {
+    tag: 'posting',
+    summary: 'One post and its state',
+    description:
+      '`status`: scheduled, publishing, processing, published, inbox, failed (with `failReason`), cancelled. `tiktokPostId` once TikTok gives it.',
+    path: p.PostPathSchema,
+    responses: {
+      '200': { description: 'The post.', body: 'Post' },
+      ...POSTING_ERRORS,
+      '404': problem('No such connection (`connection_not_found`) or post (`post_not_found`) for this user.'),
+    },
+  },
+  'DELETE /tiktok/connections/{openId}/posts/{postId}': {
+    tag: 'posting',
+    summary: 'Cancel a scheduled post',
+    description: 'Only a `scheduled` post can be cancelled; cancelling again answers the cancelled post.',
+    path: p.PostPathSchema,
+    responses: {
+      '200': { description: 'Cancelled.', body: 'Post' },
+      ...POSTING_ERRORS,
+      '404': problem('No such connection (`connection_not_found`) or post (`post_not_found`) for this user.'),
+      '409': problem('Publishing has begun (code `post_not_cancellable`, with `postStatus`).'),
+    },
+  },
   'GET /auth/tiktok/start': {
     tag: 'connect',
     summary: 'Start connecting a TikTok account',
@@ -216,13 +309,36 @@ const CONTRACTS: Record<string, RouteContract> = {
     tag: 'connect',
     summary: 'TikTok’s redirect back (the registered redirect URI)',
     description:
-      'Checks the state and the flow cookie, exchanges the code, stores the connection, and redirects to the return URL with `tiktok=connected` or `tiktok=error&reason=<code>`.',
+      'Checks the state and the flow cookie, exchanges the code and reads the profile, then keeps the result pending (at most 10 minutes) and redirects to the return URL with `tiktok=pending&confirmation=<one-time code>` — nothing is connected until the signed-in user’s frontend sends that code to `POST /auth/tiktok/confirm`. Failures redirect with `tiktok=error&reason=<code>`.',
     query: s.CallbackQuerySchema,
     responses: {
       '302': { description: 'Back to the app with the outcome.', headers: location('The return URL.') },
       '400': problem(
         'No usable state: the app cannot be found to return to (`state_missing`, `state_invalid`).',
       ),
+      '500': internal,
+    },
+  },
+  'POST /auth/tiktok/confirm': {
+    tag: 'connect',
+    summary: 'Confirm a connection as the user who started it',
+    description:
+      'Back from TikTok with `tiktok=pending&confirmation=<code>`, the signed-in user’s frontend posts the code. The connection is stored only if the caller’s `sub` is the user who started the attempt; otherwise the result is discarded and its grant revoked at TikTok (a link opened by someone else connects nothing). The code works once, for 10 minutes; remove it from the address bar once used.',
+    body: { component: 'ConfirmBody', description: 'At most 1 KB of JSON.', required: true },
+    responses: {
+      '200': { description: 'Connected.', body: 'ConfirmResponse' },
+      '400': problem(
+        'Unknown or already used code (`confirmation_invalid`), or a malformed body (`invalid_request`).',
+      ),
+      '401': unauthorized,
+      '403': problem(
+        'Another user started this attempt (`connect_user_mismatch`): the result was discarded and its grant revoked; nothing was connected.',
+      ),
+      '410': problem(
+        'The result waited more than 10 minutes unconfirmed (`confirmation_expired`); connect again.',
+      ),
+      '413': problem('The body is larger than 1 KB (code `payload_too_large`).'),
+      '415': problem('The body is not `application/json` (code `unsupported_media_type`).'),
       '500': internal,
     },
   },

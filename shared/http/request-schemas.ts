@@ -43,3 +43,13 @@ export const VideoQueryBodySchema = v.strictObject({
     v.description('Video ids as strings (19-digit ids do not survive a JSON number).'),
   ),
 });
+
+export const ConfirmBodySchema = v.strictObject({
+  confirmation: v.pipe(
+    v.string(),
+    v.maxLength(256, 'confirmation is longer than any confirmation code'),
+    v.description(
+      'The `confirmation` query parameter the callback added to the return URL (with `tiktok=pending`).',
+    ),
+  ),
+});

@@ -1,6 +1,7 @@
 import { deleteAnalyticsHistory } from '../analytics/history-lifecycle.js';
 import type { ServiceDeps } from '../deps.js';
 import { AppError, RequestError } from '../errors.js';
+import { handlePostWebhook, isPostWebhookEvent } from '../publish/post-webhook.js';
 import { sha256Hex } from '../store/hashing.js';
 import { verifyWebhookSignature } from '../tiktok/webhook-signature.js';
 import { publish } from './refresh-connection.js';
@@ -30,6 +31,10 @@ export async function handleTikTokWebhook(
   const payload = parsePayload(input.rawBody);
   if (payload.client_key !== deps.config.tiktok.clientKey) {
     throw new RequestError('invalid_request', 'The webhook is for another client_key');
+  }
+  if (isPostWebhookEvent(payload.event)) {
+    const { handled } = await handlePostWebhook(deps, payload);
+    return { status: 200, body: { received: true, handled } };
   }
   if (payload.event !== 'authorization.removed') {
     deps.logger.info('webhook event ignored', { event: 'webhook_ignored', tiktokEvent: payload.event });

@@ -5,6 +5,7 @@ import type { Redacted } from '../redacted.js';
 import type { ConnectionKey, ConnectionRecord } from '../store/connection-store.js';
 import type { TikTokTokenSet } from '../tiktok/oauth-client.js';
 import { emitTikTokError } from '../tiktok/tiktok-error-metrics.js';
+import { grantHeldElsewhere } from './grant-holders.js';
 import { REFRESH_METRIC_DIMENSIONS } from './refresh-metrics.js';
 import {
   classifyRefreshFailure,
@@ -145,8 +146,17 @@ async function saveRefreshed(
       currentStatus: current?.status,
       tiktokLogId: tokens.logId,
     });
-    // The connection was disconnected or revoked while we refreshed: the grant we just got must not live on.
-    if (!current?.sealedTokens) await revokeQuietly(deps, tokens.accessToken, log);
+    // The connection was disconnected or revoked while we refreshed: the grant we just got must not live on —
+    // unless another app user's connection to the same account still uses the authorization.
+    if (!current?.sealedTokens) {
+      if (await grantHeldElsewhere(deps, record.openId, record)) {
+        log.info('rotated grant not revoked: another connection to this account still uses it', {
+          event: 'revoke_skipped_grant_in_use',
+        });
+      } else {
+        await revokeQuietly(deps, tokens.accessToken, log);
+      }
+    }
     return { kind: 'superseded' };
   }
   log.info('connection refreshed', {
@@ -246,11 +256,13 @@ async function handleFailure(
   }
 
   const failureCount = record.failureCount + 1;
+  // TikTok's own Retry-After (a 429, a 503) is a floor under our backoff: trying sooner only spends budget.
+  const tiktokWaitMs = error instanceof AppError ? (error.retryAfterSeconds ?? 0) * 1000 : 0;
   await deps.connections.recordRefreshFailure({
     record,
     owner,
     reason,
-    nextAttemptAt: now + nextAttemptDelayMs(failureCount - 1, deps.random),
+    nextAttemptAt: now + Math.max(nextAttemptDelayMs(failureCount - 1, deps.random), tiktokWaitMs),
     now,
   });
   log.warn('refresh failed; will retry', { event: 'refresh_failed', reason, failureCount, retries, error });

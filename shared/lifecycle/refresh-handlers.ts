@@ -1,7 +1,8 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { expirePendingConnects, type PendingExpiryReport } from '../connect/expire-pending-connects.js';
 import type { ServiceDeps } from '../deps.js';
 import { parseRefreshBatch } from '../queue/refresh-queue.js';
-import { refreshBatch, runScheduledRefresh } from './refresh-run.js';
+import { type RefreshRunReport, refreshBatch, runScheduledRefresh } from './refresh-run.js';
 
 /** Stop taking new work this long before the Lambda's own timeout. */
 const STOP_BEFORE_TIMEOUT_MS = 10_000;
@@ -10,13 +11,24 @@ export function deadlineOf(context: Pick<Context, 'getRemainingTimeInMillis'>, n
   return now + Math.max(0, context.getRemainingTimeInMillis() - STOP_BEFORE_TIMEOUT_MS);
 }
 
-/** The EventBridge-scheduled refresher. */
+/**
+ * The EventBridge-scheduled refresher. After the refreshes it revokes the grants of connect results nobody
+ * confirmed in time (shared/connect/expire-pending-connects.ts); a failure there never costs a refresh.
+ */
 export function buildScheduledRefreshHandler(deps: ServiceDeps) {
-  return async (_event: unknown, context: Context) => {
-    return runScheduledRefresh(deps, {
+  return async (
+    _event: unknown,
+    context: Context,
+  ): Promise<RefreshRunReport & { pendingConnects: PendingExpiryReport | undefined }> => {
+    const report = await runScheduledRefresh(deps, {
       deadline: deadlineOf(context, deps.now()),
       runId: `run-${context.awsRequestId}`,
     });
+    const pendingConnects = await expirePendingConnects(deps).catch((error: unknown) => {
+      deps.logger.error('expiring pending connect results failed', { event: 'pending_expiry_failed', error });
+      return undefined;
+    });
+    return { ...report, pendingConnects };
   };
 }
 

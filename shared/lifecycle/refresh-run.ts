@@ -79,7 +79,9 @@ export async function runScheduledRefresh(
     leftOver: inline.length - report.attempted + (overflow.length - enqueued),
     durationMs: deps.now() - startedAt,
   };
-  deps.logger.info('refresh run finished', { event: 'refresh_run', ...result });
+  // An idle run (nothing due, nothing wrong) is debug: the metrics record every run, the log keeps the news.
+  const idle = result.due === 0 && result.errors === 0;
+  deps.logger[idle ? 'debug' : 'info']('refresh run finished', { event: 'refresh_run', ...result });
   emitRunMetrics(deps, result);
   return result;
 }

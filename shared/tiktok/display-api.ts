@@ -1,5 +1,6 @@
 import { type ErrorCode, TikTokError } from '../errors.js';
 import type { Redacted } from '../redacted.js';
+import { TIKTOK_REFUSAL_DETAIL } from './oauth-errors.js';
 import { type FetchLike, isRecord, sendTikTokRequest, type TikTokHttpResponse } from './tiktok-http.js';
 
 /** Display API `error.code` values (tiktok-api.md §8) and what they mean for us; unknown codes are tolerated. */
@@ -58,11 +59,19 @@ export function readEnvelope(response: TikTokHttpResponse): DisplayApiResult {
     httpStatus: response.status,
     tiktokCode: code,
     retryAfterSeconds: response.retryAfterSeconds,
+    // TikTok's text is for our log line; clients get our words and the log_id.
+    tiktokMessage: typeof error?.message === 'string' && error.message ? error.message : undefined,
   };
   const known = code ? DISPLAY_ERRORS[code] : undefined;
-  const message = typeof error?.message === 'string' && error.message ? `: ${error.message}` : '';
   if (known) {
-    throw new TikTokError(known.code, `TikTok: ${code}${message}`, { ...common, ...known });
+    throw new TikTokError(
+      known.code,
+      TIKTOK_REFUSAL_DETAIL[known.code] ?? TIKTOK_REFUSAL_DETAIL.tiktok_error,
+      {
+        ...common,
+        ...known,
+      },
+    );
   }
   if (response.status === 429) {
     throw new TikTokError('tiktok_rate_limited', 'TikTok rate limit reached', {
@@ -87,7 +96,7 @@ export function readEnvelope(response: TikTokHttpResponse): DisplayApiResult {
   throw new TikTokError(
     code && code !== 'ok' ? 'tiktok_error' : 'tiktok_bad_response',
     code && code !== 'ok'
-      ? `TikTok: ${code}${message}`
+      ? TIKTOK_REFUSAL_DETAIL.tiktok_error
       : `TikTok answered HTTP ${response.status} without data`,
     { ...common, retryable: false },
   );

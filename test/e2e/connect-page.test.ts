@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
+import { signWebhook } from '../../shared/tiktok/webhook-signature.js';
 import { dynamodbEndpoint } from '../support/dynamodb.js';
 
 /**
@@ -19,17 +21,26 @@ if (!available && process.env.REQUIRE_BROWSER_TESTS === '1') {
 }
 const rootDir = resolve(import.meta.dirname, '../..');
 /** The README's screenshot: rewritten when missing or with UPDATE_SCREENSHOT=1, else kept (no churn in git). */
-const README_SCREENSHOT = join(rootDir, 'docs', 'connect-page.png');
-const SCREENSHOT =
-  process.env.UPDATE_SCREENSHOT === '1' || !existsSync(README_SCREENSHOT)
-    ? README_SCREENSHOT
-    : join(tmpdir(), 'tiktok-connect-connect-page.png');
+const screenshotPath = (file: string) =>
+  process.env.UPDATE_SCREENSHOT === '1' || !existsSync(join(rootDir, 'docs', file))
+    ? join(rootDir, 'docs', file)
+    : join(tmpdir(), `tiktok-connect-${file}`);
+const SCREENSHOT = screenshotPath('connect-page.png');
+const MOBILE_SCREENSHOT = screenshotPath('connect-page-mobile.png');
+/** The page and the stack share two busy cores with other tests: give the page time. */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000 });
 
 let stack: LocalStack;
 let browser: Browser;
+/** A frontend on a second origin (another loopback port), listed in ALLOWED_RETURN_ORIGINS. */
+let otherFrontend: Server;
+let otherOrigin: string;
 
 describe.skipIf(!available)('the connect page in Chromium', () => {
   beforeAll(async () => {
+    otherFrontend = await startOtherFrontend();
+    const address = otherFrontend.address();
+    otherOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     stack = await startLocalStack({
       rootDir,
       dataDir: mkdtempSync(join(tmpdir(), 'tc-e2e-')),
@@ -38,6 +49,7 @@ describe.skipIf(!available)('the connect page in Chromium', () => {
         DYNAMODB_ENDPOINT: dynamodbEndpoint(),
         TABLE_NAME: `e2e-${randomUUID()}`,
         REFRESH_INTERVAL_SECONDS: '0',
+        ALLOWED_RETURN_ORIGINS: otherOrigin,
       },
     });
     browser = await chromium.launch({
@@ -57,52 +69,85 @@ describe.skipIf(!available)('the connect page in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
+    otherFrontend?.closeAllConnections();
+    await new Promise((done) => otherFrontend?.close(done));
   });
 
-  async function signedInPage(user: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
+  async function signedInPage(user: string, viewport = { width: 900, height: 1100 }): Promise<Page> {
+    const page = await browser.newPage({ viewport });
     await page.goto(`${stack.url}/platforms/connect`);
-    await page.fill('#user-id', user);
-    await page.click('#signin-button');
-    await expect.poll(() => page.isEnabled('#connect-button')).toBe(true);
+    await signIn(page, user);
     return page;
   }
 
-  /** Connect TikTok → the emulator's consent page → back on the platform page. */
-  async function connectThroughTikTok(page: Page, options: { account?: number; decline?: boolean } = {}) {
-    await page.click('#connect-button');
+  async function signIn(page: Page, user: string) {
+    await page.fill('#user-id', user);
+    await page.click('#signin-button');
+    await poll(() => page.isEnabled('#connect-button')).toBe(true);
+  }
+
+  /** On the emulator's consent page: pick an account (and untick permissions), approve or cancel, come back. */
+  async function consent(
+    page: Page,
+    options: { account?: number; decline?: boolean; untick?: string[] } = {},
+  ) {
     await page.waitForURL(/\/v2\/auth\/authorize\//);
     expect(await page.title()).toContain('TikTok (emulator)');
     const openId = stack.emulator?.users[options.account ?? 0]?.openId as string;
     await page.check(`input[name=user][value="${openId}"]`);
+    for (const scope of options.untick ?? []) await page.uncheck(`input[name=scope][value="${scope}"]`);
     await page.click(options.decline ? '#tiktok-cancel' : '#tiktok-authorize');
+    return openId;
+  }
+
+  /** Connect TikTok → the emulator's consent page → back on the platform page, which confirms by itself. */
+  async function connectThroughTikTok(
+    page: Page,
+    options: { account?: number; decline?: boolean; untick?: string[] } = {},
+  ) {
+    await page.click('#connect-button');
+    const openId = await consent(page, options);
     await page.waitForURL(/\/platforms\/connect/);
     return openId;
+  }
+
+  async function token(sub: string): Promise<string> {
+    return ((await (await fetch(`${stack.url}/dev/token?sub=${sub}`)).json()) as { token: string }).token;
+  }
+
+  /** TikTok no longer accepts this grant: the next TikTok call marks the connection reauth_required. */
+  async function breakGrant(sub: string, openId: string) {
+    stack.emulator?.revokeUser(openId);
+    stack.emulator?.faults.push({ endpoint: 'refresh', kind: 'invalid_grant' });
+    const profile = await fetch(`${stack.url}/tiktok/connections/${openId}/profile`, {
+      headers: { authorization: `Bearer ${await token(sub)}` },
+    });
+    expect(profile.status).toBe(409);
   }
 
   it('connects an account and shows its avatar, follower and like counts and latest videos with covers', async () => {
     const page = await signedInPage('e2e-alice');
     const openId = await connectThroughTikTok(page, { account: 0 });
-    await expect.poll(() => page.textContent('#outcome')).toContain('Your TikTok account is connected.');
+    const user = stack.emulator?.users[0];
+    await poll(() => page.textContent('#outcome')).toMatch(/is connected\.$/);
+    // The confirm step's parameters are gone from the address bar: a reload does not repeat it.
+    expect(page.url()).toBe(`${stack.url}/platforms/connect`);
     const card = page.locator(`li.account[data-open-id="${openId}"]`);
-    await expect
-      .poll(() => card.locator('.name').textContent())
-      .toContain(stack.emulator?.users[0]?.displayName);
-    await expect.poll(() => card.locator('.stats .stat').count()).toBe(4);
+    await poll(() => card.locator('.name').textContent()).toContain(user?.displayName);
+    await poll(() => card.locator('.stats .stat').count()).toBe(4);
     expect(await card.locator('.stats').textContent()).toMatch(/followers.*following.*likes.*videos/);
-    await expect.poll(() => card.locator('li.video').count()).toBe(6);
-    // Images really loaded (avatar and covers served by the emulator).
-    await expect
-      .poll(() =>
-        card
-          .locator('img')
-          .evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).naturalWidth > 0)),
-      )
-      .toBe(true);
+    await poll(() => card.locator('li.video').count()).toBe(6);
+    expect(await card.locator('.status').textContent()).toBe('Connected');
+    expect(await card.locator('.loading').isHidden()).toBe(true);
+    await poll(() =>
+      card
+        .locator('img')
+        .evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).naturalWidth > 0)),
+    ).toBe(true);
 
     // Paging: "Load more videos" adds the next page, no duplicates.
     await card.locator('button.more').click();
-    await expect.poll(() => card.locator('li.video').count()).toBe(12);
+    await poll(() => card.locator('li.video').count()).toBe(12);
     const ids = await card
       .locator('li.video')
       .evaluateAll((items) => items.map((i) => (i as HTMLElement).dataset.videoId));
@@ -113,52 +158,306 @@ describe.skipIf(!available)('the connect page in Chromium', () => {
     await page.close();
   });
 
-  it('disconnects an account', async () => {
+  it('asks before disconnecting, keeps the account on "Keep", disconnects on confirmation', async () => {
     const page = await signedInPage('e2e-bob');
     const openId = await connectThroughTikTok(page, { account: 1 });
     const card = page.locator(`li.account[data-open-id="${openId}"]`);
+    await poll(() => card.locator('.stats .stat').count()).toBe(4);
+    const revokesBefore = stack.emulator?.calls.count('revoke');
     await card.locator('button.disconnect').click();
-    await expect.poll(() => page.textContent('#outcome')).toContain('is disconnected');
-    await expect.poll(() => card.count()).toBe(0);
+    expect(await card.locator('.question').textContent()).toContain('Disconnect');
+    await card.locator('button.keep').click();
+    expect(await card.locator('button.disconnect').count()).toBe(1);
+    expect(stack.emulator?.calls.count('revoke')).toBe(revokesBefore);
+    await card.locator('button.disconnect').click();
+    await card.locator('button.confirm-disconnect').click();
+    await poll(() => page.textContent('#outcome')).toContain('is disconnected');
+    await poll(() => card.count()).toBe(0);
     await page.reload();
-    await expect.poll(() => page.isVisible('#accounts-empty')).toBe(true);
+    await poll(() => page.isVisible('#accounts-empty')).toBe(true);
     await page.close();
   });
 
   it('says so in plain words when the user declines on TikTok', async () => {
     const page = await signedInPage('e2e-carol');
     await connectThroughTikTok(page, { decline: true });
-    await expect
-      .poll(() => page.textContent('#outcome'))
-      .toContain('You cancelled on TikTok, so nothing was connected.');
-    await expect.poll(() => page.isVisible('#accounts-empty')).toBe(true);
+    await poll(() => page.textContent('#outcome')).toContain(
+      'You cancelled on TikTok, so nothing was connected.',
+    );
+    await poll(() => page.isVisible('#accounts-empty')).toBe(true);
     await page.close();
   });
 
   it('asks the user to reconnect when TikTok no longer accepts the grant, and reconnecting fixes it', async () => {
     const page = await signedInPage('e2e-dave');
     const openId = await connectThroughTikTok(page, { account: 2 });
-    // The user removes the app on TikTok's side and TikTok refuses the refresh token: the next TikTok call
-    // (access_token_invalid → refresh → invalid_grant) marks the connection reauth_required.
-    stack.emulator?.revokeUser(openId);
-    stack.emulator?.faults.push({ endpoint: 'refresh', kind: 'invalid_grant' });
-    const { token } = await (await fetch(`${stack.url}/dev/token?sub=e2e-dave`)).json();
-    const profile = await fetch(`${stack.url}/tiktok/connections/${openId}/profile`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(profile.status).toBe(409);
+    await breakGrant('e2e-dave', openId);
     await page.reload();
     const card = page.locator(`li.account[data-open-id="${openId}"]`);
-    await expect.poll(() => card.locator('.notice').textContent()).toContain('approve this app again');
+    await poll(() => card.locator('.notice').textContent()).toContain('approve this app again');
     await card.locator('button.reconnect').click();
     await page.waitForURL(/\/v2\/auth\/authorize\/.*disable_auto_auth=1/);
     await page.check(`input[name=user][value="${openId}"]`);
     await page.click('#tiktok-authorize');
     await page.waitForURL(/\/platforms\/connect/);
-    await expect.poll(() => card.locator('.status').textContent()).toBe('Connected');
-    await expect.poll(() => card.locator('.stats .stat').count()).toBe(4);
+    await poll(() => card.locator('.status').textContent()).toBe('Connected');
+    await poll(() => card.locator('.stats .stat').count()).toBe(4);
+    expect(await page.textContent('#outcome')).toMatch(/is connected\.$/);
     // This account has posted nothing public: the page says so rather than showing an empty grid.
-    await expect.poll(() => card.locator('.videos').textContent()).toContain('No public videos yet.');
+    await poll(() => card.locator('.videos').textContent()).toContain('No public videos yet.');
+    await page.close();
+  });
+
+  it('says plainly when a reconnect brings back another TikTok account than the one that needed it', async () => {
+    const page = await signedInPage('e2e-erin');
+    const first = await connectThroughTikTok(page, { account: 0 });
+    const second = await connectThroughTikTok(page, { account: 1 });
+    await breakGrant('e2e-erin', second);
+    await page.reload();
+    const card = page.locator(`li.account[data-open-id="${second}"]`);
+    await card.locator('button.reconnect').click();
+    // TikTok's browser session is still account 0's: the user approves that one again.
+    await consent(page, { account: 0 });
+    await page.waitForURL(/\/platforms\/connect/);
+    const secondName = `@${stack.emulator?.users[1]?.username}`;
+    await poll(() => page.textContent('#outcome')).toContain(
+      `not ${secondName}, which still needs reconnecting`,
+    );
+    expect(await page.getAttribute('#outcome', 'class')).toBe('error');
+    await poll(() => card.locator('.status').textContent()).toBe('Reconnect needed');
+    await poll(() => page.locator(`li.account[data-open-id="${first}"] .status`).textContent()).toBe(
+      'Connected',
+    );
+    await page.close();
+  });
+
+  it('names a permission the user left out, offers Reconnect, and does not show the badge green', async () => {
+    const page = await signedInPage('e2e-frank');
+    const openId = await connectThroughTikTok(page, { account: 1, untick: ['video.list'] });
+    const card = page.locator(`li.account[data-open-id="${openId}"]`);
+    await poll(() => card.locator('.status').textContent()).toBe('Connected, permissions missing');
+    expect(await card.locator('.status').getAttribute('class')).not.toContain('active');
+    expect(await card.locator('.notice').textContent()).toContain('your public videos');
+    expect(await card.locator('button.reconnect').count()).toBe(1);
+    // What the page can show, it shows; where videos would be, the 403 is said in the same words.
+    await poll(() => card.locator('.stats .stat').count()).toBe(4);
+    await card.locator('button.reconnect').click();
+    await page.waitForURL(/\/v2\/auth\/authorize\/.*disable_auto_auth=1/);
+    await page.close();
+  });
+
+  it('clears the connected notice on sign-out and when another user signs in', async () => {
+    const page = await signedInPage('e2e-gina');
+    await connectThroughTikTok(page, { account: 0 });
+    await poll(() => page.textContent('#outcome')).toMatch(/is connected\.$/);
+    await page.click('#signout-button');
+    expect(await page.isHidden('#outcome')).toBe(true);
+    await signIn(page, 'e2e-gina');
+    await page.reload();
+    await connectThroughTikTok(page, { account: 0 });
+    await poll(() => page.isVisible('#outcome')).toBe(true);
+    await page.click('#signout-button');
+    await signIn(page, 'e2e-other-user');
+    expect(await page.isHidden('#outcome')).toBe(true);
+    await poll(() => page.isVisible('#accounts-empty')).toBe(true);
+    await page.close();
+  });
+
+  it('shows that it is loading while TikTok is slow, hides TikTok’s own error text, and retries', async () => {
+    const page = await signedInPage('e2e-hana');
+    const openId = await connectThroughTikTok(page, { account: 0 });
+    const card = page.locator(`li.account[data-open-id="${openId}"]`);
+    await poll(() => card.locator('.stats .stat').count()).toBe(4);
+    stack.emulator?.faults.push({ endpoint: 'user_info', kind: 'slow', delayMs: 2500 });
+    await page.reload();
+    await poll(() => card.locator('.loading').isVisible()).toBe(true);
+    expect(await card.getAttribute('aria-busy')).toBe('true');
+    await poll(() => card.locator('.stats .stat').count()).toBe(4);
+    await poll(() => card.locator('.loading').isHidden()).toBe(true);
+
+    // TikTok fails (with its own message inside HTTP 200) on the call and both retries.
+    stack.emulator?.faults.push({
+      endpoint: 'user_info',
+      kind: 'error_200',
+      errorCode: 'internal_error',
+      count: 3,
+    });
+    await page.reload();
+    await poll(() => card.locator('.notice').isVisible()).toBe(true);
+    const notice = (await card.locator('.notice').textContent()) ?? '';
+    expect(notice).toContain('Please try again');
+    expect(notice).not.toMatch(/TikTok:|internal_error|log_id|Something went wrong/i);
+    await card.locator('button.retry').click();
+    await poll(() => card.locator('.stats .stat').count()).toBe(4);
+    expect(await card.locator('.notice').isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it('fits a 390 px wide phone screen: no sideways scrolling, every button inside its card', async () => {
+    const page = await signedInPage('e2e-ivan', { width: 390, height: 844 });
+    const openId = await connectThroughTikTok(page, { account: 0 });
+    await connectThroughTikTok(page, { account: 1, untick: ['user.info.stats'] });
+    const card = page.locator(`li.account[data-open-id="${openId}"]`);
+    await poll(() => card.locator('li.video').count()).toBe(6);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const escaping = await page.evaluate(() =>
+      [...document.querySelectorAll('button')]
+        .filter((b) => b.offsetParent !== null)
+        .filter((b) => {
+          const box = b.getBoundingClientRect();
+          const container = (b.closest('li.account') ?? b.closest('section')) as HTMLElement;
+          const outer = container.getBoundingClientRect();
+          return box.left < outer.left - 0.5 || box.right > outer.right + 0.5 || box.right > 390;
+        })
+        .map((b) => b.textContent),
+    );
+    expect(escaping).toEqual([]);
+    mkdirSync(resolve(MOBILE_SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: MOBILE_SCREENSHOT, fullPage: true });
+    await page.close();
+  });
+
+  it('lets the user remove a card TikTok revoked (the deauthorization webhook)', async () => {
+    const page = await signedInPage('e2e-jack');
+    const openId = await connectThroughTikTok(page, { account: 2 });
+    const body = JSON.stringify({
+      client_key: 'local-client-key',
+      event: 'authorization.removed',
+      create_time: Math.floor(Date.now() / 1000),
+      user_openid: openId,
+      content: JSON.stringify({ reason: 1 }),
+    });
+    const delivered = await fetch(`${stack.url}/webhooks/tiktok`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'tiktok-signature': signWebhook('local-client-secret', body, Math.floor(Date.now() / 1000)),
+      },
+      body,
+    });
+    expect(delivered.status).toBe(200);
+    await page.reload();
+    const card = page.locator(`li.account[data-open-id="${openId}"]`);
+    await poll(() => card.locator('.status').textContent()).toBe('Removed on TikTok');
+    await card.locator('button.disconnect').click();
+    expect(await card.locator('.question').textContent()).toContain('Remove');
+    await card.locator('button.confirm-disconnect').click();
+    await poll(() => card.count()).toBe(0);
+    await page.reload();
+    await poll(() => page.isVisible('#accounts-empty')).toBe(true);
+    await page.close();
+  });
+
+  it('the consent checkbox says what it does and sends the user through TikTok’s consent page', async () => {
+    const page = await signedInPage('e2e-kim');
+    expect(await page.isHidden('#force-hint')).toBe(true);
+    await page.check('#force-consent');
+    expect(await page.isVisible('#force-hint')).toBe(true);
+    expect(await page.textContent('#connect-button')).toBe('Connect TikTok (choose account)');
+    await page.click('#connect-button');
+    await page.waitForURL(/\/v2\/auth\/authorize\/.*disable_auto_auth=1/);
+    await page.close();
+  });
+
+  it('validates the user id with a pattern that is valid under the v flag', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.url}/platforms/connect`);
+    const validity = await page.evaluate(() => {
+      const input = document.getElementById('user-id') as HTMLInputElement;
+      new RegExp(`^(?:${input.pattern})$`, 'v');
+      input.value = 'not valid!';
+      const bad = input.validity.patternMismatch;
+      input.value = 'user.name@example-1_2';
+      return { bad, good: input.validity.valid };
+    });
+    expect(validity).toEqual({ bad: true, good: true });
+    await page.close();
+  });
+
+  it('serves a frontend on a second origin (CORS) when ALLOWED_RETURN_ORIGINS lists it, and only then', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${otherOrigin}/app`);
+    const userToken = await token('e2e-second-origin');
+    // The whole round trip from the other origin with the typed client: start, TikTok, back there, confirm.
+    const authorizeUrl = await page.evaluate(
+      async ({ api, jwt, returnTo }) => {
+        const client = (window as never as { TikTokConnect: typeof import('../../client/index.js') })
+          .TikTokConnect;
+        const tiktok = client.createTikTokConnectClient({ baseUrl: api, getAccessToken: () => jwt });
+        return (await tiktok.startConnect({ returnTo })).authorizeUrl;
+      },
+      { api: stack.url, jwt: userToken, returnTo: `${otherOrigin}/app` },
+    );
+    await page.evaluate((url) => location.assign(url), authorizeUrl);
+    const openId = await consent(page, { account: 0 });
+    await page.waitForURL(new RegExp(`^${otherOrigin}/app\\?tiktok=`));
+    const seen = await page.evaluate(
+      async ({ api, jwt }) => {
+        const client = (window as never as { TikTokConnect: typeof import('../../client/index.js') })
+          .TikTokConnect;
+        const tiktok = client.createTikTokConnectClient({ baseUrl: api, getAccessToken: () => jwt });
+        const finished = await tiktok.finishConnect(location.href);
+        const connections = await tiktok.listConnections();
+        const { profile } = await tiktok.profile(connections[0]?.openId ?? '');
+        return {
+          finished: finished.kind,
+          openIds: connections.map((c) => c.openId),
+          name: profile.displayName,
+        };
+      },
+      { api: stack.url, jwt: userToken },
+    );
+    expect(seen).toEqual({
+      finished: 'connected',
+      openIds: [openId],
+      name: stack.emulator?.users[0]?.displayName,
+    });
+
+    // The same page on an origin not listed (localhost is not 127.0.0.1 to a browser): the browser refuses.
+    const unlisted = otherOrigin.replace('127.0.0.1', 'localhost');
+    await page.goto(`${unlisted}/app`);
+    const refused = await page.evaluate(
+      async ({ api, jwt }) => {
+        const client = (window as never as { TikTokConnect: typeof import('../../client/index.js') })
+          .TikTokConnect;
+        const tiktok = client.createTikTokConnectClient({ baseUrl: api, getAccessToken: () => jwt });
+        try {
+          await tiktok.listConnections();
+          return 'allowed';
+        } catch (error) {
+          return (error as Error).name;
+        }
+      },
+      { api: stack.url, jwt: userToken },
+    );
+    expect(refused).toBe('TypeError');
     await page.close();
   });
 });
+
+/** A separate frontend app: one page and the typed client bundled as `window.TikTokConnect`. */
+async function startOtherFrontend(): Promise<Server> {
+  const { build } = await import('esbuild');
+  const bundle = await build({
+    entryPoints: [join(rootDir, 'client/index.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    globalName: 'TikTokConnect',
+    platform: 'browser',
+  });
+  const script = bundle.outputFiles[0]?.text ?? '';
+  const server = createServer((request, response) => {
+    if (request.url?.startsWith('/client.js')) {
+      response.writeHead(200, { 'content-type': 'text/javascript' });
+      response.end(script);
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end(
+      '<!doctype html><title>Another frontend</title><script src="/client.js"></script><h1>App</h1>',
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return server;
+}

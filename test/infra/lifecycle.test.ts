@@ -2,12 +2,19 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TikTokConnectStack } from '../../infra/tiktok-connect-stack.js';
+import { ROUTES } from '../../shared/http/route-table.js';
 import { nagFindings, SETTINGS, synthesize } from './synthesize.js';
 
 const ALARM_EMAIL = 'ops@example.com';
 const REFRESH_DIMENSIONS = [
   { Name: 'Operation', Value: 'refresh' },
   { Name: 'Service', Value: 'tiktok-connect' },
+  { Name: 'Stack', Value: 'TikTokConnect' },
+];
+const ALL_FUNCTIONS = [
+  ...ROUTES.map((route) => route.functionName),
+  'RefresherFunction',
+  'RefreshWorkerFunction',
 ];
 
 describe('TikTokConnectStack connection lifecycle', () => {
@@ -41,6 +48,7 @@ describe('TikTokConnectStack connection lifecycle', () => {
           Match.objectLike({
             Arn: arnOf(lambdaOf('RefresherFunction')),
             RetryPolicy: { MaximumEventAgeInSeconds: 600 },
+            DeadLetterConfig: { Arn: arnOf(stack.scheduledRunFailures) },
           }),
         ],
       });
@@ -57,7 +65,45 @@ describe('TikTokConnectStack connection lifecycle', () => {
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: ref(lambdaOf('RefresherFunction')),
         MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: arnOf(stack.scheduledRunFailures) } },
       });
+    });
+
+    it('records a scheduled run that could not start or failed, and lets EventBridge and Lambda say so', () => {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(stack.scheduledRunFailures)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'events.amazonaws.com' },
+              Condition: { ArnEquals: { 'aws:SourceArn': arnOf(stack.node.findChild('RefreshSchedule')) } },
+            }),
+          ]),
+        },
+      });
+      // The on-failure destination is written by the refresher's own role.
+      expect(JSON.stringify(q.statementsOf('RefresherFunction'))).toContain(
+        JSON.stringify(arnOf(stack.scheduledRunFailures)),
+      );
+      expect(alarm('ScheduledRunFailuresAlarm')).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [q.logicalId(stack.scheduledRunFailures), 'QueueName'] },
+          },
+        ],
+        Threshold: 1,
+      });
+      template.hasOutput('ScheduledRunFailuresQueueArn', { Value: arnOf(stack.scheduledRunFailures) });
+      template.hasOutput('RefreshDeadLetterQueueArn', { Value: arnOf(stack.refreshDeadLetterQueue) });
+    });
+
+    it('reserves no concurrency unless asked', () => {
+      for (const id of ALL_FUNCTIONS) {
+        expect(q.functionProps(id)).not.toHaveProperty('ReservedConcurrentExecutions');
+      }
     });
 
     it('gives the refresher and the worker the refresh settings, and only the refresher the queue', () => {
@@ -175,34 +221,80 @@ describe('TikTokConnectStack connection lifecycle', () => {
       });
     });
 
-    it('RefresherErrorsAlarm fires on any error of the refresher or a worker', () => {
-      const { Metrics, ...rest } = alarm('RefresherErrorsAlarm');
-      expect(rest).toMatchObject({
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        Threshold: 1,
-        TreatMissingData: 'notBreaching',
-      });
-      const errorsOf = (id: string) =>
+    it.each(ALL_FUNCTIONS)('%s has an errors alarm and a throttles alarm of its own', (id) => {
+      const name = id.replace(/Function$/, '');
+      for (const [suffix, metricName] of [
+        ['Errors', 'Errors'],
+        ['Throttles', 'Throttles'],
+      ] as const) {
+        expect(alarm(`${name}${suffix}Alarm`)).toMatchObject({
+          AlarmName: `TikTokConnect-${name}${suffix}`,
+          Namespace: 'AWS/Lambda',
+          MetricName: metricName,
+          Dimensions: [{ Name: 'FunctionName', Value: ref(lambdaOf(id)) }],
+          Statistic: 'Sum',
+          Period: 300,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: 1,
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    });
+
+    it('ApiServerErrorRateAlarm fires when more than 5% of at least 20 requests in five minutes were 5xx', () => {
+      const { Metrics, ...rest } = alarm('ApiServerErrorRateAlarm');
+      expect(rest).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 5 });
+      const apiMetric = (name: string) =>
         Match.objectLike({
           MetricStat: Match.objectLike({
             Metric: {
-              Namespace: 'AWS/Lambda',
-              MetricName: 'Errors',
-              Dimensions: [{ Name: 'FunctionName', Value: ref(lambdaOf(id)) }],
+              Namespace: 'AWS/ApiGateway',
+              MetricName: name,
+              Dimensions: [{ Name: 'ApiId', Value: ref(stack.api.api) }],
             },
             Stat: 'Sum',
           }),
-          ReturnData: false,
         });
+      expect(Metrics).toHaveLength(3);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: 'TikTokConnect-RefresherErrors',
+        AlarmName: 'TikTokConnect-ApiServerErrorRate',
         Metrics: Match.arrayWith([
-          Match.objectLike({ Expression: 'FILL(refresher, 0) + FILL(worker, 0)' }),
-          errorsOf('RefresherFunction'),
-          errorsOf('RefreshWorkerFunction'),
+          Match.objectLike({ Expression: 'IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)' }),
+          apiMetric('Count'),
+          apiMetric('5xx'),
         ]),
       });
-      expect(Metrics).toHaveLength(3);
+    });
+
+    it('ApiLatencyAlarm fires on a p99 latency above 10 s for 15 minutes', () => {
+      expect(alarm('ApiLatencyAlarm')).toMatchObject({
+        Namespace: 'AWS/ApiGateway',
+        MetricName: 'Latency',
+        ExtendedStatistic: 'p99',
+        Dimensions: [{ Name: 'ApiId', Value: ref(stack.api.api) }],
+        Threshold: 10_000,
+        EvaluationPeriods: 3,
+      });
+    });
+
+    it('TableThrottlesAlarm fires on any throttled request to the table', () => {
+      const { Metrics } = alarm('TableThrottlesAlarm');
+      const throttled = (
+        Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } } }[]
+      )
+        .filter((m) => m.MetricStat)
+        .map((m) => m.MetricStat?.Metric);
+      expect(throttled.length).toBeGreaterThan(0);
+      for (const metric of throttled) {
+        expect(metric?.MetricName).toBe('ThrottledRequests');
+        expect(metric?.Dimensions).toContainEqual({ Name: 'TableName', Value: ref(stack.table) });
+      }
+      expect(throttled.map((m) => JSON.stringify(m?.Dimensions))).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('Query'),
+          expect.stringContaining('TransactWriteItems'),
+        ]),
+      );
     });
 
     it('AnalyticsCadenceDegradedAlarm fires when every snapshot pass of an hour deferred snapshots', () => {
@@ -239,9 +331,12 @@ describe('TikTokConnectStack connection lifecycle', () => {
 
     it('all notify AlarmTopic, which mails alarmEmail, is HTTPS-only and encrypted with its own key', () => {
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      expect(Object.keys(alarms)).toHaveLength(6);
+      // Two per function, and the refresh, queue, API, table and analytics ones.
+      expect(Object.keys(alarms)).toHaveLength(2 * ALL_FUNCTIONS.length + 9);
+      expect(stack.alarms).toHaveLength(Object.keys(alarms).length);
       for (const each of Object.values(alarms)) {
-        expect(each.Properties.AlarmActions).toEqual([ref(stack.alarmTopic!)]);
+        expect(each.Properties.AlarmActions).toEqual([ref(stack.alarmTopic)]);
+        expect(each.Properties.OKActions).toEqual([ref(stack.alarmTopic)]);
         expect(each.Properties.AlarmName).toMatch(/^TikTokConnect-/);
       }
       template.hasResourceProperties('AWS::SNS::Topic', {
@@ -250,7 +345,7 @@ describe('TikTokConnectStack connection lifecycle', () => {
       template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: ALARM_EMAIL,
-        TopicArn: ref(stack.alarmTopic!),
+        TopicArn: ref(stack.alarmTopic),
       });
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         PolicyDocument: {
@@ -276,7 +371,7 @@ describe('TikTokConnectStack connection lifecycle', () => {
           ]),
         },
       });
-      template.hasOutput('AlarmTopicArn', { Value: ref(stack.alarmTopic!) });
+      template.hasOutput('AlarmTopicArn', { Value: ref(stack.alarmTopic) });
     });
   });
 
@@ -316,5 +411,43 @@ describe('TikTokConnectStack connection lifecycle settings', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FailedTerminal', Threshold: 25 });
     // Two runs in a row: the alarm period follows the schedule.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnfinishedDue', Period: 300 });
+  });
+
+  it('reserves concurrency for the refresher and caps the workers when asked, so workers cannot starve it', () => {
+    const { functionProps } = synthesize(
+      { ...SETTINGS, refresherReservedConcurrency: 2, refreshWorkerReservedConcurrency: 10 },
+      { bundle: false },
+    );
+    expect(functionProps('RefresherFunction')).toMatchObject({ ReservedConcurrentExecutions: 2 });
+    expect(functionProps('RefreshWorkerFunction')).toMatchObject({ ReservedConcurrentExecutions: 10 });
+    expect(functionProps('CallbackFunction')).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  it('lets subscriber accounts manage their own rules on the event bus, and nothing more', () => {
+    const { template, stack } = synthesize(
+      { ...SETTINGS, eventSubscriberAccounts: ['111122223333'] },
+      { bundle: false },
+    );
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      EventBusName: { Ref: stack.getLogicalId(stack.eventBus.node.defaultChild as never) },
+      Statement: {
+        Sid: 'cdk-Subscriber111122223333ManagesOwnRules',
+        Effect: 'Allow',
+        Principal: {
+          AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111122223333:root']] },
+        },
+        Action: Match.arrayWith(['events:PutRule', 'events:PutTargets', 'events:DeleteRule']),
+        Condition: { StringEqualsIfExists: { 'events:creatorAccount': '111122223333' } },
+      },
+    });
+    const [policy] = Object.values(template.findResources('AWS::Events::EventBusPolicy'));
+    expect(JSON.stringify(policy?.Properties.Statement.Resource)).toContain(':rule/');
+    expect(policy?.Properties.Statement.Action).not.toContain('events:PutEvents');
+    expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
+  });
+
+  it('has no event bus policy unless subscriber accounts are named', () => {
+    const { template } = synthesize(SETTINGS, { bundle: false });
+    template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
   });
 });

@@ -16,19 +16,22 @@ const TABLE_KEY_WRITE = [
   'kms:GenerateDataKey on TokenKey through DynamoDB',
 ];
 /** Sealing and opening tokens (envelope encryption), only in the app's encryption context. */
-const TOKEN_ENVELOPE = [
-  'kms:Decrypt on TokenKey in the app encryption context',
-  'kms:GenerateDataKey on TokenKey in the app encryption context',
-];
+const SEAL_TOKENS = 'kms:GenerateDataKey on TokenKey in the app encryption context';
+const OPEN_TOKENS = 'kms:Decrypt on TokenKey in the app encryption context';
+const TOKEN_ENVELOPE = [OPEN_TOKENS, SEAL_TOKENS];
 const CLIENT_SECRET = ['secretsmanager:GetSecretValue on ClientSecret'];
 const PUT_EVENTS = ['events:PutEvents on ConnectionEventsBus'];
 const items = (...actions: string[]) => actions.map((action) => `dynamodb:${action} on ConnectionsTable`);
 
 /** Reading TikTok for the frontend, refreshing the token on demand; the rate budget is a counter item. */
+/** A refresh or disconnect looks for other connections of the account before it revokes a grant. */
+const OTHER_HOLDERS = 'dynamodb:Query on ConnectionsTable/index/ByOpenId';
+
 const DISPLAY_READ = [
   ...LOGS,
   ...TABLE_KEY_WRITE,
   ...items('GetItem', 'UpdateItem'),
+  OTHER_HOLDERS,
   ...TOKEN_ENVELOPE,
   ...CLIENT_SECRET,
   ...PUT_EVENTS,
@@ -36,12 +39,22 @@ const DISPLAY_READ = [
 
 /** Every permission of every function, and nothing else. */
 const EXPECTED_PERMISSIONS: Record<string, string[]> = {
-  StartConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('PutItem'), ...TOKEN_ENVELOPE],
+  StartConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('PutItem'), SEAL_TOKENS],
   LaunchConnectFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('DeleteItem', 'UpdateItem')],
+  // No event: the callback keeps the result pending; the confirm stores and announces the connection.
   CallbackFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    ...items('GetItem', 'PutItem', 'DeleteItem'),
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+  ],
+  ConfirmConnectFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'UpdateItem', 'DeleteItem'),
+    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -54,8 +67,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     ...TABLE_KEY_WRITE,
     ...items('GetItem', 'UpdateItem', 'BatchWriteItem'),
-    // Deleting the analytics history: its partition's keys, then batch deletes.
     'dynamodb:Query on ConnectionsTable',
+    OTHER_HOLDERS,
+    // An expired access token is refreshed before the revoke, and the new tokens sealed.
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -64,16 +78,17 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     ...TABLE_KEY_WRITE,
     ...items('PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem'),
-    'dynamodb:Query on ConnectionsTable/index/ByOpenId',
     'dynamodb:Query on ConnectionsTable',
+    OTHER_HOLDERS,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
   ],
   RefresherFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('GetItem', 'UpdateItem'),
+    ...items('GetItem', 'UpdateItem', 'DeleteItem'),
     'dynamodb:Query on ConnectionsTable/index/DueForRefresh',
+    OTHER_HOLDERS,
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -83,6 +98,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     ...TABLE_KEY_WRITE,
     ...items('GetItem', 'UpdateItem'),
+    OTHER_HOLDERS,
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -186,23 +202,31 @@ describe('TikTokConnectStack permissions', () => {
     expect(permissionsOf(id).sort()).toEqual([...expected].sort());
   });
 
-  it('lets the refresher Query only DueForRefresh, the webhook ByOpenId, and the list the table', () => {
+  it('lets only the refresher Query DueForRefresh, only the analytics snapshot AnalyticsDue, and only the list and the analytics routes and deletions the table', () => {
     const queries = Object.fromEntries(
       Object.keys(EXPECTED_PERMISSIONS).map((id) => [
         id,
-        permissionsOf(id).filter((permission) => permission.startsWith('dynamodb:Query')),
+        permissionsOf(id)
+          .filter((permission) => permission.startsWith('dynamodb:Query'))
+          .sort(),
       ]),
     );
+    const byOpenId = 'dynamodb:Query on ConnectionsTable/index/ByOpenId';
     expect(
       Object.fromEntries(Object.entries(queries).filter(([, permissions]) => permissions.length)),
     ).toEqual({
       ListConnectionsFunction: ['dynamodb:Query on ConnectionsTable'],
-      DisconnectFunction: ['dynamodb:Query on ConnectionsTable'],
-      TikTokWebhookFunction: [
-        'dynamodb:Query on ConnectionsTable/index/ByOpenId',
-        'dynamodb:Query on ConnectionsTable',
-      ],
-      RefresherFunction: ['dynamodb:Query on ConnectionsTable/index/DueForRefresh'],
+      // Every one of these revokes a grant only if no other connection of the account holds it.
+      CallbackFunction: [byOpenId],
+      ProfileFunction: [byOpenId],
+      VideosFunction: [byOpenId],
+      VideoQueryFunction: [byOpenId],
+      // Analytics history is deleted with the connection: Query on the table for its items.
+      DisconnectFunction: ['dynamodb:Query on ConnectionsTable', byOpenId],
+      TikTokWebhookFunction: ['dynamodb:Query on ConnectionsTable', byOpenId],
+      RefresherFunction: [byOpenId, 'dynamodb:Query on ConnectionsTable/index/DueForRefresh'],
+      RefreshWorkerFunction: [byOpenId],
+      ConfirmConnectFunction: [byOpenId],
       AnalyticsSnapshotFunction: [
         'dynamodb:Query on ConnectionsTable/index/AnalyticsDue',
         'dynamodb:Query on ConnectionsTable',

@@ -31,7 +31,23 @@ describe('resolveSettings', () => {
       workerConcurrency: 10,
       publishRefreshedEvents: false,
     });
-    expect(settings.alarms).toEqual({ terminalFailureThreshold: 10, email: undefined });
+    expect(settings.alarms).toEqual({
+      terminalFailureThreshold: 10,
+      email: undefined,
+      api5xxPercent: 5,
+      apiLatencyMs: 10_000,
+    });
+  });
+
+  it('keeps logs 90 days, throttles the API at 50/s (bursts of 100), caches nothing, reserves nothing', () => {
+    const settings = resolveSettings(COMPLETE);
+    expect(settings.logRetentionDays).toBe(90);
+    expect(settings.apiThrottle).toEqual({ rateLimit: 50, burstLimit: 100 });
+    expect(settings.displayCacheSeconds).toBe(0);
+    expect(settings.tiktokRateLimitPerMinute).toBe(600);
+    expect(settings.reservedConcurrency).toEqual({ refresher: undefined, refreshWorker: undefined });
+    expect(settings.eventSubscriberAccounts).toEqual([]);
+    expect(settings.hostedZone).toBeUndefined();
   });
 
   it('takes the alarm email as given, trimmed', () => {
@@ -97,8 +113,43 @@ describe('resolveSettings', () => {
       /terminalFailureAlarmThreshold must be a whole number at least 0/,
     ],
     [{ alarmEmail: 'ops' }, /alarmEmail must be an email address/],
+    [{ logRetentionDays: 10 }, /logRetentionDays must be one of 1, 3, 5/],
+    [{ apiThrottleRateLimit: 0 }, /apiThrottleRateLimit must be a whole number/],
+    [{ displayCacheSeconds: -1 }, /displayCacheSeconds must be a whole number from 0/],
+    [{ tiktokRateLimitPerMinute: 0 }, /tiktokRateLimitPerMinute must be a whole number at least 1/],
+    [{ refresherReservedConcurrency: 0 }, /refresherReservedConcurrency must be a whole number from 1/],
+    [
+      { refreshWorkerConcurrency: 10, refreshWorkerReservedConcurrency: 5 },
+      /refreshWorkerReservedConcurrency must be a whole number from 10/,
+    ],
+    [{ api5xxAlarmPercent: 0 }, /api5xxAlarmPercent must be a whole number from 1 to 100/],
+    [{ eventSubscriberAccounts: ['1234'] }, /12-digit AWS account ids/],
+    [{ hostedZoneId: 'Z1' }, /hostedZoneId and hostedZoneName go together/],
+    [{ hostedZoneId: 'Z1', hostedZoneName: 'example.com' }, /needs domainName and certificateArn/],
+    [
+      {
+        domainName: 'connect.example.com',
+        certificateArn: 'arn',
+        hostedZoneId: 'Z1',
+        hostedZoneName: 'example.org',
+      },
+      /does not contain domainName/,
+    ],
   ])('refuses %j', (override, message) => {
     expect(() => resolveSettings({ ...COMPLETE, ...override })).toThrow(SettingsError);
     expect(() => resolveSettings({ ...COMPLETE, ...override })).toThrow(message);
+  });
+
+  it('takes the CORS request headers from corsAllowHeaders (default: bearer, JSON and tracing headers)', () => {
+    expect(resolveSettings(COMPLETE).corsAllowHeaders).toEqual([
+      'authorization',
+      'content-type',
+      'traceparent',
+      'sentry-trace',
+    ]);
+    expect(
+      resolveSettings({ ...COMPLETE, corsAllowHeaders: ['Authorization', 'X-Request-Id'] }).corsAllowHeaders,
+    ).toEqual(['authorization', 'x-request-id']);
+    expect(() => resolveSettings({ ...COMPLETE, corsAllowHeaders: ['bad header'] })).toThrow(SettingsError);
   });
 });

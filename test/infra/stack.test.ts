@@ -27,11 +27,14 @@ const REFRESH_SETTINGS = [
   'REFRESH_MAX_INLINE',
   'PUBLISH_REFRESHED_EVENTS',
 ];
+/** The display routes' own settings: TikTok's rate budget and the response cache. */
+const DISPLAY_SETTINGS = ['DISPLAY_CACHE_SECONDS', 'TIKTOK_RATE_LIMIT_PER_MINUTE'];
 
 const BASE_ENVIRONMENT_KEYS = [
   'ALLOWED_RETURN_ORIGINS',
   'DEFAULT_RETURN_URL',
   'NODE_OPTIONS',
+  'STACK_NAME',
   'TABLE_NAME',
   'TIKTOK_CLIENT_KEY',
   'TIKTOK_CLIENT_SECRET_ARN',
@@ -94,12 +97,12 @@ describe('TikTokConnectStack', () => {
       },
     );
 
-    it('lets the frontend origins call the JWT routes with credentials and a bearer token', () => {
+    it('lets the frontend origins call the JWT routes with a bearer token, without credentials', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
         CorsConfiguration: {
           AllowOrigins: ['https://app.example.com', 'https://admin.example.com'],
-          AllowCredentials: true,
-          AllowHeaders: Match.arrayWith(['authorization']),
+          AllowCredentials: Match.absent(),
+          AllowHeaders: ['authorization', 'content-type', 'traceparent', 'sentry-trace'],
           AllowMethods: [...new Set(ROUTES.filter((r) => r.auth === 'jwt').map((r) => r.method))],
           ExposeHeaders: ['retry-after'],
         },
@@ -171,7 +174,7 @@ describe('TikTokConnectStack', () => {
         const expected = [
           ...BASE_ENVIRONMENT_KEYS,
           ...(PUBLISHING_FUNCTIONS.includes(id) ? ['EVENT_BUS_NAME'] : []),
-          ...(DISPLAY_FUNCTIONS.includes(id) ? REFRESH_SETTINGS : []),
+          ...(DISPLAY_FUNCTIONS.includes(id) ? [...REFRESH_SETTINGS, ...DISPLAY_SETTINGS] : []),
         ];
         expect(Object.keys(env).sort()).toEqual(expected.sort());
       },
@@ -257,7 +260,7 @@ describe('TikTokConnectStack', () => {
     });
   });
 
-  it('outputs the API and callback URLs, the secret, table and event bus names, and no alarm topic unasked', () => {
+  it('outputs the URLs, names and ARNs an operator needs, and an alarm topic with no one subscribed unasked', () => {
     for (const output of [
       'ApiUrl',
       'CallbackUrl',
@@ -265,14 +268,36 @@ describe('TikTokConnectStack', () => {
       'TableName',
       'EventBusName',
       'EventBusArn',
+      'AlarmTopicArn',
+      'DashboardUrl',
+      'RefreshDeadLetterQueueArn',
+      'ScheduledRunFailuresQueueArn',
     ]) {
       template.hasOutput(output, {});
     }
     template.hasOutput('ClientSecretName', { Value: 'TikTokConnect/tiktok-client-secret' });
-    expect(template.findOutputs('AlarmTopicArn')).toEqual({});
-    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: q.logicalId(stack.alarmTopic) } });
+    template.hasOutput('DashboardUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: 'AWS::Region' },
+            '.console.aws.amazon.com/cloudwatch/home?region=',
+            { Ref: 'AWS::Region' },
+            '#dashboards/dashboard/TikTokConnect-operations',
+          ],
+        ],
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    expect(template.findOutputs('CustomDomainTarget')).toEqual({});
+    expect(template.findOutputs('CustomDomainHostedZoneId')).toEqual({});
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
-      expect(alarm.Properties.AlarmActions).toBeUndefined();
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: q.logicalId(stack.alarmTopic) }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: q.logicalId(stack.alarmTopic) }]);
     }
   });
 
@@ -305,7 +330,14 @@ describe('TikTokConnectStack variants', () => {
     });
     template.hasOutput('CallbackUrl', { Value: 'https://connect.example.com/auth/tiktok/callback' });
     template.hasOutput('ApiUrl', { Value: 'https://connect.example.com' });
-    template.hasOutput('CustomDomainTarget', {});
+    template.hasOutput('CustomDomainTarget', {
+      Value: { 'Fn::GetAtt': [Match.anyValue(), 'RegionalDomainName'] },
+    });
+    template.hasOutput('CustomDomainHostedZoneId', {
+      Value: { 'Fn::GetAtt': [Match.anyValue(), 'RegionalHostedZoneId'] },
+    });
+    // DNS stays the operator's unless the zone is given.
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -316,8 +348,44 @@ describe('TikTokConnectStack variants', () => {
     expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
   });
 
-  it('synthesizes offline without settings, with placeholders and a warning for each missing one', () => {
-    const { stack, template } = synthesize({}, { bundle: false });
+  it('creates the alias records in the hosted zone when it is given', () => {
+    const { template } = synthesize(
+      {
+        ...SETTINGS,
+        domainName: 'connect.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abcd',
+        hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        hostedZoneName: 'example.com',
+      },
+      { bundle: false },
+    );
+    for (const type of ['A', 'AAAA']) {
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'connect.example.com.',
+        Type: type,
+        HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        AliasTarget: {
+          DNSName: { 'Fn::GetAtt': [Match.anyValue(), 'RegionalDomainName'] },
+          HostedZoneId: { 'Fn::GetAtt': [Match.anyValue(), 'RegionalHostedZoneId'] },
+        },
+      });
+    }
+  });
+
+  it('refuses to synthesize a deployable stack without settings: an error for each missing one', () => {
+    const { stack } = synthesize({}, { bundle: false });
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('is not set'));
+    expect(errors.map((e) => String(e.entry.data).split(' ')[0])).toEqual([
+      'tiktokClientKey',
+      'defaultReturnUrl',
+      'jwtIssuer',
+      'jwtAudience',
+    ]);
+  });
+
+  it('synthesizes offline for CI (allowPlaceholders), with placeholders and a warning for each missing one', () => {
+    const { stack, template } = synthesize({ allowPlaceholders: true }, { bundle: false });
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('is not set'));
     expect(warnings.map((w) => String(w.entry.data).split(' ')[0])).toEqual([
       'tiktokClientKey',

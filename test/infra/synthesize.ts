@@ -9,7 +9,7 @@ import type { ServiceFunction } from '../../infra/service-function.js';
 import { TikTokConnectStack, type TikTokConnectStackProps } from '../../infra/tiktok-connect-stack.js';
 
 /** The same feature flags as `cdk synth`, so the template under test is the one that gets deployed. */
-const CDK_JSON_CONTEXT = (
+export const CDK_JSON_CONTEXT = (
   JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
     context: Record<string, unknown>;
   }
@@ -25,7 +25,7 @@ export const SETTINGS: TikTokConnectStackProps = {
 
 /** The functions that publish connection events (and so get EVENT_BUS_NAME and events:PutEvents). */
 export const PUBLISHING_FUNCTIONS = [
-  'CallbackFunction',
+  'ConfirmConnectFunction',
   'DisconnectFunction',
   'TikTokWebhookFunction',
   'ProfileFunction',
@@ -47,7 +47,7 @@ export type Statement = {
  * One synthesis with cdk-nag, whose findings go to validation-report.json instead of failing. `bundle: false`
  * skips esbuild (seconds per function) for tests that read only the template.
  */
-export function synthesize(props: TikTokConnectStackProps, options: { bundle: boolean }) {
+export function synthesize(props: TikTokConnectStackProps, options: { bundle: boolean; nag?: boolean }) {
   const app = new App({
     context: {
       ...CDK_JSON_CONTEXT,
@@ -56,7 +56,7 @@ export function synthesize(props: TikTokConnectStackProps, options: { bundle: bo
     },
   });
   const stack = new TikTokConnectStack(app, 'TikTokConnect', props);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   const template = Template.fromStack(stack);
   return { stack, template, assemblyDir: assembly.directory, ...templateQueries(stack, template) };

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
 import { dynamodbEndpoint } from '../support/dynamodb.js';
+import { acceptsConnections, networkAddress } from '../support/raw-http.js';
 
 let stack: LocalStack;
 
@@ -96,7 +97,25 @@ describe('npm start: the local stack', () => {
 
     const done = await b.fetch(callbackUrl);
     expect(done.status).toBe(302);
-    expect(done.headers.get('location')).toBe(`${stack.url}/platforms/connect?tiktok=connected`);
+    const back = new URL(done.headers.get('location') as string);
+    expect(`${back.origin}${back.pathname}`).toBe(`${stack.url}/platforms/connect`);
+    expect(back.searchParams.get('tiktok')).toBe('pending');
+    const before = await b.fetch(`${stack.url}/tiktok/connections`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect((await before.json()).connections).toHaveLength(0);
+
+    // The page's own script confirms with the signed-in user's token.
+    const confirmed = await b.fetch(`${stack.url}/auth/tiktok/confirm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ confirmation: back.searchParams.get('confirmation') }),
+    });
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.json()).toEqual({
+      status: 'connected',
+      openId: stack.emulator?.users[0]?.openId,
+    });
 
     const listed = await b.fetch(`${stack.url}/tiktok/connections`, {
       headers: { authorization: `Bearer ${token}` },
@@ -129,4 +148,20 @@ describe('npm start: the local stack', () => {
     expect(forged.status).toBe(401);
     expect((await fetch(`${stack.url}/nope`)).status).toBe(404);
   });
+
+  const lanAddress = networkAddress();
+  it.skipIf(!lanAddress)(
+    'listens on loopback only (no HOST set), and so does DynamoDB Local: nothing answers on the network address',
+    async () => {
+      expect(stack.host).toBe('127.0.0.1');
+      const apiPort = Number(new URL(stack.url).port);
+      const dynamoPort = Number(new URL(dynamodbEndpoint()).port);
+      expect(await acceptsConnections('127.0.0.1', apiPort)).toBe(true);
+      expect(await acceptsConnections('127.0.0.1', dynamoPort)).toBe(true);
+      expect(await acceptsConnections(lanAddress as string, apiPort)).toBe(false);
+      expect(await acceptsConnections(lanAddress as string, dynamoPort)).toBe(false);
+      const emulatorPort = Number(new URL(stack.emulator?.apiBaseUrl as string).port);
+      expect(await acceptsConnections(lanAddress as string, emulatorPort)).toBe(false);
+    },
+  );
 });

@@ -47,3 +47,33 @@ describe('Logger redaction', () => {
     expect(String(new Redacted('x'))).toBe('[redacted]');
   });
 });
+
+describe('Logger pretty format (LOG_FORMAT=pretty, npm start)', () => {
+  it('writes one readable line: time, level, message, then key=value, redacted as the JSON form is', () => {
+    const lines: string[] = [];
+    const logger = new Logger({
+      sink: (line) => lines.push(line),
+      format: 'pretty',
+      context: { service: 's' },
+    });
+    logger.child({ openId: 'o-1' }).warn('refresh failed; will retry', {
+      reason: 'tiktok_unavailable',
+      refresh_token: 'rft.abcdefghijklmnop',
+      detail: 'token act.abcdefghijklmnopq was refused',
+      retries: 2,
+    });
+    expect(lines).toHaveLength(1);
+    const [line = ''] = lines;
+    expect(line).toMatch(
+      /^\d\d:\d\d:\d\d WARN {2}refresh failed; will retry {2}openId=o-1 {2}reason=tiktok_unavailable {2}refresh_token=\[redacted\] {2}detail="token \[redacted\] was refused" {2}retries=2$/,
+    );
+    expect(line).not.toContain('service=');
+    expect(() => JSON.parse(line)).toThrow();
+  });
+
+  it('keeps JSON by default (what CloudWatch Logs Insights reads in AWS)', () => {
+    const { lines, logger } = capture();
+    logger.info('hello', { a: 1 });
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ level: 'info', message: 'hello', a: 1 });
+  });
+});

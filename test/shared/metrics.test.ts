@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emitMetrics, METRICS_NAMESPACE } from '../../shared/metrics.js';
+import { emitMetrics, METRICS_NAMESPACE, type MetricSink } from '../../shared/metrics.js';
 
 /** The CloudWatch units EMF accepts (PutMetricData's StandardUnit). */
 const CLOUDWATCH_UNITS = new Set([
@@ -44,9 +44,9 @@ type EmfDocument = {
   [key: string]: unknown;
 };
 
-function capture(): { lines: string[]; sink: (line: string) => void } {
+function capture(stack = 'TikTokConnect-test'): { lines: string[]; sink: MetricSink } {
   const lines: string[] = [];
-  return { lines, sink: (line) => lines.push(line) };
+  return { lines, sink: { stack, write: (line) => lines.push(line) } };
 }
 
 /**
@@ -95,7 +95,7 @@ describe('emitMetrics', () => {
         CloudWatchMetrics: [
           {
             Namespace: METRICS_NAMESPACE,
-            Dimensions: [['Service', 'Operation']],
+            Dimensions: [['Service', 'Operation', 'Stack']],
             Metrics: [
               { Name: 'Refreshed', Unit: 'Count' },
               { Name: 'RunDuration', Unit: 'Milliseconds' },
@@ -105,10 +105,29 @@ describe('emitMetrics', () => {
       },
       Service: 'tiktok-connect',
       Operation: 'refresh',
+      Stack: 'TikTokConnect-test',
       Refreshed: 3,
       RunDuration: 1234,
     });
     expect(METRICS_NAMESPACE).toBe('TikTokConnect');
+  });
+
+  it('names the emitting stack in every metric, so two stacks of one account never share one', () => {
+    const staging = capture('TikTokConnect-staging');
+    const prod = capture('TikTokConnect-prod');
+    for (const { sink } of [staging, prod]) {
+      emitMetrics(sink, { InvalidClient: { value: 1, unit: 'Count' } }, { Service: 'tiktok-connect' }, 1);
+    }
+    const [stagingDoc, prodDoc] = [staging, prod].map(({ lines }) => expectValidEmf(lines[0] ?? ''));
+    expect(stagingDoc?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Service', 'Stack']]);
+    expect(stagingDoc?.Stack).toBe('TikTokConnect-staging');
+    expect(prodDoc?.Stack).toBe('TikTokConnect-prod');
+  });
+
+  it('lets no caller replace the stack dimension', () => {
+    const { lines, sink } = capture('TikTokConnect-prod');
+    emitMetrics(sink, { Errors: { value: 1, unit: 'Count' } }, { Stack: 'TikTokConnect-staging' }, 1);
+    expect(expectValidEmf(lines[0] ?? '').Stack).toBe('TikTokConnect-prod');
   });
 
   it('emits zero values (a quiet run still reports 0, so alarms see data)', () => {
@@ -130,5 +149,29 @@ describe('emitMetrics', () => {
     const { lines, sink } = capture();
     emitMetrics(sink, {}, { Service: 'tiktok-connect' });
     expect(lines).toEqual([]);
+  });
+});
+
+describe('formatMetricLine (LOG_FORMAT=pretty)', () => {
+  it('prints the non-zero metrics on one line, and nothing for an idle run', async () => {
+    const { formatMetricLine } = await import('../../shared/metrics.js');
+    const lines: string[] = [];
+    emitMetrics(
+      { stack: 'TikTokConnect-test', write: (line) => lines.push(line) },
+      {
+        RefreshDue: { value: 0, unit: 'Count' },
+        Refreshed: { value: 0, unit: 'Count' },
+      },
+    );
+    emitMetrics(
+      { stack: 'TikTokConnect-test', write: (line) => lines.push(line) },
+      {
+        RefreshDue: { value: 3, unit: 'Count' },
+        Refreshed: { value: 2, unit: 'Count' },
+        RefreshFailed: { value: 0, unit: 'Count' },
+      },
+    );
+    expect(formatMetricLine(lines[0] as string)).toBeUndefined();
+    expect(formatMetricLine(lines[1] as string)).toMatch(/^\d\d:\d\d:\d\d metrics RefreshDue=3 Refreshed=2$/);
   });
 });

@@ -1,12 +1,7 @@
-import { buildListConnectionsHandler } from '../../shared/http/connections-routes.js';
-import {
-  buildProfileHandler,
-  buildVideoQueryHandler,
-  buildVideosHandler,
-} from '../../shared/http/display-routes.js';
-import { buildDisconnectHandler } from '../../shared/http/lifecycle-routes.js';
+import { ROUTES } from '../../shared/http/route-table.js';
 import { lambdaContext } from './api-events.js';
 import type { HttpAnswer } from './connect-driver.js';
+import { handlerOf } from './function-handlers.js';
 import { expectContract } from './openapi-contract.js';
 import { routeEvent } from './route-events.js';
 import type { TestService } from './service.js';
@@ -29,13 +24,15 @@ export type ApiAnswer = HttpAnswer & {
  * authorizer, and checks every answer against openapi.json on the way.
  */
 export function apiDriver(service: TestService) {
-  const handlers: Record<ApiRoute, ReturnType<typeof buildProfileHandler>> = {
-    [PROFILE]: buildProfileHandler(service.deps),
-    [VIDEOS]: buildVideosHandler(service.deps),
-    [VIDEO_QUERY]: buildVideoQueryHandler(service.deps),
-    [CONNECTIONS]: buildListConnectionsHandler(service.deps),
-    [DISCONNECT]: buildDisconnectHandler(service.deps),
-  };
+  // Each route's function, from the route table, under the policy check of its role.
+  const handlers = Object.fromEntries(
+    [PROFILE, VIDEOS, VIDEO_QUERY, CONNECTIONS, DISCONNECT].map((route) => {
+      const [method, path] = route.split(' ');
+      const spec = ROUTES.find((r) => r.method === method && r.path === path);
+      if (!spec) throw new Error(`${route} is not in the route table`);
+      return [route, handlerOf(service, spec.functionName)];
+    }),
+  ) as Record<ApiRoute, ReturnType<typeof handlerOf>>;
 
   async function call(
     route: ApiRoute,
@@ -55,7 +52,7 @@ export function apiDriver(service: TestService) {
       headers: input.headers,
       sub: input.sub,
     });
-    const answer = (await handlers[route](event, lambdaContext)) as HttpAnswer;
+    const answer = (await (await handlers[route])(event, lambdaContext)) as HttpAnswer;
     const [method = '', path = ''] = route.split(' ');
     expectContract(method, path, answer);
     return { ...answer, json: answer.body ? JSON.parse(answer.body) : undefined };

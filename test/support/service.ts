@@ -3,10 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTikTokEmulator, type TikTokEmulator } from '../../local/tiktok-emulator/index.js';
 import { loadConfig } from '../../shared/config.js';
+import { KmsDataKeyProvider } from '../../shared/crypto/kms-data-keys.js';
 import { createDeps, type DepsOverrides, type ServiceDeps } from '../../shared/deps.js';
 import { LoggedConnectionEvents } from '../../shared/events/connection-events.js';
+import { EventBridgeConnectionEvents } from '../../shared/events/eventbridge-connection-events.js';
 import { Logger } from '../../shared/log.js';
+import { SecretsManagerClientSecret } from '../../shared/secrets/secrets-manager-client-secret.js';
+import { createDynamoClient } from '../../shared/store/dynamo-client.js';
+import { eventBridgeStandIn, KmsStandIn, secretsManagerStandIn } from './aws-stand-ins.js';
 import { createTestTable } from './dynamodb.js';
+import { type ClientScope, deployedPolicies, guardClient } from './iam/policy-check.js';
+import type { StackPolicies } from './iam/stack-policies.js';
+import type { StackVariant } from './iam/synthesized-policies.js';
 
 export const CLIENT_KEY = 'test-client-key';
 export const CLIENT_SECRET = 'test-client-secret-value-0123456789';
@@ -14,7 +22,17 @@ export const REDIRECT_URI = 'https://api.example.test/auth/tiktok/callback';
 export const APP_ORIGIN = 'https://app.example.test';
 
 export type TestService = {
+  /**
+   * The test's own access (seeding items, reading them back): the same table, key and secret as the functions,
+   * without the policy check. Drive the service through `depsOf` (or the drivers), as a function of the stack.
+   */
   deps: ServiceDeps;
+  /**
+   * The deps of one function of the stack, as its Lambda container would build them: its own AWS clients (and so
+   * its own key and secret caches), each checked against the function's role in the synthesized template.
+   * `policies` swaps in a variant of the stack's policies (a grant taken out).
+   */
+  depsOf(functionName: string, options?: { policies?: StackPolicies }): ServiceDeps;
   /** The environment the service was configured from (a Lambda's environment). */
   env: Record<string, string>;
   /** Connection events published (the local stand-in for the EventBridge bus). */
@@ -41,6 +59,16 @@ export async function startTestService(
     env?: Record<string, string>;
     overrides?: DepsOverrides;
     emulatorPkce?: 'hex' | 'base64url';
+    /**
+     * `kms` (default): tokens are sealed with data keys from the KMS stand-in, as deployed. `key-file`: with the
+     * local key file, for tests whose child processes open the tokens too (they cannot reach the stand-in).
+     */
+    tokenKeys?: 'kms' | 'key-file';
+    /**
+     * The stack whose policies the functions run under: the deployed one, or a variant configured as the test
+     * configures the service (e.g. `display-cache` with DISPLAY_CACHE_SECONDS).
+     */
+    stack?: StackVariant;
   } = {},
 ): Promise<TestService> {
   const { db, tableName } = await createTestTable();
@@ -70,14 +98,67 @@ export async function startTestService(
   const logger = new Logger({ sink: (line) => logs.push(line), level: 'debug' });
   const events = new LoggedConnectionEvents(logger);
   const metricLines: string[] = [];
+  const metrics = (line: string) => metricLines.push(line);
+
+  // The stack's KMS key, client secret and event bus, as their stand-ins; the test's table stands for its table.
+  const variant = options.stack ?? 'deployed';
+  const { resources } = deployedPolicies(variant);
+  const kms = new KmsStandIn(resources.tokenKeyArn);
+  const useKms = (options.tokenKeys ?? 'kms') === 'kms';
+  const scopeOf = (functionName: string, policies?: StackPolicies): ClientScope => ({
+    functionName,
+    variant,
+    policies,
+    resources: {
+      tableArn: (name) =>
+        name === tableName ? resources.tableArn : resources.tableArn.replace(/table\/.*$/, `table/${name}`),
+    },
+  });
+  /** The AWS providers of one container; `guard` puts the policy check of a function on its clients. */
+  const awsDeps = (guard: <T extends object>(client: T) => T): DepsOverrides => ({
+    dynamoClient: guard(createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint })),
+    ...(useKms ? { dataKeys: new KmsDataKeyProvider({ kms: guard(kms.client()), keyId: kms.keyArn }) } : {}),
+    clientSecret: new SecretsManagerClientSecret({
+      client: guard(secretsManagerStandIn(resources.clientSecretArn, () => CLIENT_SECRET)),
+      secretId: resources.clientSecretArn,
+      cacheSeconds: 300,
+    }),
+    events: new EventBridgeConnectionEvents({
+      client: guard(eventBridgeStandIn(resources.eventBusName, (event) => events.publish(event))),
+      busName: resources.eventBusName,
+    }),
+  });
   const deps = createDeps(config, {
     logger,
     events,
-    metrics: (line) => metricLines.push(line),
+    metrics,
+    ...awsDeps((client) => client),
     ...options.overrides,
   });
+  const functionDeps = new Map<string, ServiceDeps>();
+  const depsOf = (functionName: string, depsOptions: { policies?: StackPolicies } = {}) => {
+    const build = () =>
+      createDeps(config, {
+        logger,
+        metrics,
+        // One clock, randomness and crash points for the whole service: tests move them on `service.deps`.
+        now: () => deps.now(),
+        random: () => deps.random(),
+        checkpoint: (name) => deps.checkpoint(name),
+        ...awsDeps((client) => guardClient(client, scopeOf(functionName, depsOptions.policies))),
+        ...options.overrides,
+      });
+    if (depsOptions.policies) return build();
+    let built = functionDeps.get(functionName);
+    if (!built) {
+      built = build();
+      functionDeps.set(functionName, built);
+    }
+    return built;
+  };
   const service = {
     deps,
+    depsOf,
     env,
     events,
     metricLines,

@@ -311,6 +311,19 @@ describe('POST /v2/oauth/revoke/', () => {
     expect(emulator.calls.list('revoke')).toEqual([expect.objectContaining({ status: 200, openId: miaId })]);
   });
 
+  it('revokes nothing with an expired access token (answered as an unknown token): the refresh token lives on', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    emulator.setOptions({ accessTokenTtlSeconds: 60 });
+    const tokens = await connectUser(emulator, miaId);
+    vi.setSystemTime(Date.now() + 61_000);
+
+    const response = await revoke(tokens.access_token);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({});
+    expect((await refresh(emulator, tokens.refresh_token)).status).toBe(200);
+  });
+
   it('leaves other users connected', async () => {
     const mia = await connectUser(emulator, miaId);
     const leo = await connectUser(emulator, userNamed(emulator, 'Leo Bakes').openId);

@@ -1,8 +1,17 @@
-import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../shared/store/hashing.js';
-import { browserCookies, connectDriver, outcomeOf } from '../../support/connect-driver.js';
+import { httpApiEvent, lambdaContext } from '../../support/api-events.js';
+import {
+  browserCookies,
+  connectDriver,
+  type HttpAnswer,
+  outcomeOf,
+  pendingConfirmation,
+} from '../../support/connect-driver.js';
 import { localDynamoClient } from '../../support/dynamodb.js';
+import { handlerOf } from '../../support/function-handlers.js';
+import { deployedPolicies } from '../../support/iam/policy-check.js';
 import {
   APP_ORIGIN,
   CLIENT_KEY,
@@ -11,6 +20,7 @@ import {
   startTestService,
   type TestService,
 } from '../../support/service.js';
+import { forgetAccount as forgetAccountOf, tableItems as tableItemsOf } from '../../support/table-items.js';
 
 const db = localDynamoClient();
 let service: TestService;
@@ -28,22 +38,9 @@ beforeEach(() => {
   service.emulator.calls.reset();
 });
 
-async function tableItems() {
-  const result = await db.send(new ScanCommand({ TableName: service.tableName, ConsistentRead: true }));
-  return result.Items ?? [];
-}
+const tableItems = () => tableItemsOf(service);
 
-/** No stored connection to this TikTok account holds tokens any more (so an unsaved grant may be revoked). */
-async function forgetAccount(openId: string) {
-  for (const key of await service.deps.connections.findByOpenId(openId)) {
-    await service.deps.connections.markUnusable({
-      key,
-      status: 'disconnected',
-      reason: 'test',
-      now: Date.now(),
-    });
-  }
-}
+const forgetAccount = (openId: string) => forgetAccountOf(service, openId);
 
 async function connectionItems(appUser: string) {
   return (await tableItems()).filter((item) => item.pk?.S === `USER#${appUser}`);
@@ -187,14 +184,21 @@ describe('GET /auth/tiktok/start', () => {
 });
 
 describe('GET /auth/tiktok/callback', () => {
-  it('connects the account: tokens encrypted, expiries from TikTok, granted scopes, profile, version 1', async () => {
+  it('connects the account once confirmed: tokens encrypted, expiries from TikTok, granted scopes, profile, version 1', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'happy-user' });
     const consent = driver.consent(authorizeUrl);
     const answer = await driver.callback(consent.query, cookies);
     const outcome = outcomeOf(answer);
-    expect(outcome.tiktok).toBe('connected');
     expect(outcome.url.origin + outcome.url.pathname).toBe(`${APP_ORIGIN}/settings/tiktok`);
     expect(answer.cookies?.[0]).toMatch(/^__Host-tiktok_connect_nonce=; .*Max-Age=0/);
+    const confirmation = pendingConfirmation(answer);
+    // Nothing is connected before the user's own frontend confirms.
+    expect(await connectionItems('happy-user')).toHaveLength(0);
+    expect(service.events.published).not.toContainEqual(expect.objectContaining({ appUser: 'happy-user' }));
+    expect(await driver.confirmCallback(answer, 'happy-user')).toBe(consent.user.openId);
+    expect(service.events.published).toContainEqual(
+      expect.objectContaining({ type: 'connected', appUser: 'happy-user', openId: consent.user.openId }),
+    );
 
     const [item] = await connectionItems('happy-user');
     expect(item?.sk?.S).toBe(`TIKTOK#${consent.user.openId}`);
@@ -214,7 +218,7 @@ describe('GET /auth/tiktok/callback', () => {
     expect(refreshExpiresAt - Date.now()).toBeGreaterThan(31_000_000_000);
     expect(Number(item?.refreshDueAt?.N)).toBeLessThanOrEqual(accessExpiresAt);
     expect(item?.refreshShard?.S).toMatch(/^DUE#\d+$/);
-    expect(item?.keyVersion?.S).toBe('local:1');
+    expect(item?.keyVersion?.S).toBe(`kms:${deployedPolicies().resources.tokenKeyArn}`);
     const raw = JSON.stringify(item, (_k, v) =>
       v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
     );
@@ -224,8 +228,10 @@ describe('GET /auth/tiktok/callback', () => {
     const tokens = await service.deps.connections.openTokens(record!);
     expect(tokens.accessToken.reveal()).toMatch(/^act\./);
     expect(tokens.refreshToken.reveal()).toMatch(/^rft\./);
-    // The state is gone: nothing of the attempt stays behind.
-    expect((await tableItems()).some((i) => i.pk?.S === `STATE#${sha256Hex(consent.state)}`)).toBe(false);
+    // The state and the pending result are gone: nothing of the attempt stays behind.
+    const keys = (await tableItems()).map((i) => i.pk?.S);
+    expect(keys).not.toContain(`STATE#${sha256Hex(consent.state)}`);
+    expect(keys).not.toContain(`PENDING#${sha256Hex(confirmation)}`);
   });
 
   it('sends exactly the token request TikTok documents: form body with client_key, verifier and redirect_uri', async () => {
@@ -239,7 +245,7 @@ describe('GET /auth/tiktok/callback', () => {
   it('refuses a state used twice: the second callback gets a 400, not a second connection', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'twice-user' });
     const consent = driver.consent(authorizeUrl);
-    expect(outcomeOf(await driver.callback(consent.query, cookies)).tiktok).toBe('connected');
+    expect(outcomeOf(await driver.callback(consent.query, cookies)).tiktok).toBe('pending');
     const replay = await driver.callback(consent.query, cookies);
     expect(replay.statusCode).toBe(400);
     expect(JSON.parse(replay.body ?? '{}').code).toBe('state_invalid');
@@ -253,11 +259,12 @@ describe('GET /auth/tiktok/callback', () => {
       driver.callback(consent.query, cookies),
       driver.callback(consent.query, cookies),
     ]);
-    const connected = answers.filter((a) => a.statusCode === 302 && outcomeOf(a).tiktok === 'connected');
+    const pending = answers.filter((a) => a.statusCode === 302 && outcomeOf(a).tiktok === 'pending');
     const refused = answers.filter((a) => a.statusCode === 400);
-    expect(connected).toHaveLength(1);
+    expect(pending).toHaveLength(1);
     expect(refused).toHaveLength(1);
     expect(service.emulator.calls.count('token')).toBe(1);
+    await driver.confirmCallback(pending[0] as (typeof answers)[number], 'race-user');
     expect(await connectionItems('race-user')).toHaveLength(1);
   });
 
@@ -289,7 +296,7 @@ describe('GET /auth/tiktok/callback', () => {
       'state_browser_mismatch',
     );
     expect(service.emulator.calls.count('token')).toBe(0);
-    expect(outcomeOf(await driver.callback(consent.query, cookies)).tiktok).toBe('connected');
+    expect(outcomeOf(await driver.callback(consent.query, cookies)).tiktok).toBe('pending');
   });
 
   it('ignores a duplicated nonce cookie (a planted second cookie) instead of trusting either', async () => {
@@ -361,7 +368,7 @@ describe('GET /auth/tiktok/callback', () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'rotated-secret-user' });
     service.emulator.faults.push({ endpoint: 'token', kind: 'invalid_client', count: 1 });
     expect(outcomeOf(await driver.callback(driver.consent(authorizeUrl).query, cookies)).tiktok).toBe(
-      'connected',
+      'pending',
     );
     expect(service.emulator.calls.count('token')).toBe(2);
   });
@@ -380,7 +387,7 @@ describe('GET /auth/tiktok/callback', () => {
   it('stores only the scopes the user granted and asks user info only for fields they allow', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'few-scopes-user' });
     const consent = driver.consent(authorizeUrl, { scopes: ['user.info.basic', 'video.list'] });
-    expect(outcomeOf(await driver.callback(consent.query, cookies)).tiktok).toBe('connected');
+    await driver.confirmCallback(await driver.callback(consent.query, cookies), 'few-scopes-user');
     const [item] = await connectionItems('few-scopes-user');
     expect(item?.scopes?.L?.map((s) => s.S)).toEqual(['user.info.basic', 'video.list']);
     expect(item?.displayName?.S).toBe(consent.user.displayName);
@@ -400,9 +407,8 @@ describe('GET /auth/tiktok/callback', () => {
   it('reconnecting the same account updates the one connection (version 2); a second account adds another', async () => {
     for (const userIndex of [0, 0, 1]) {
       const { authorizeUrl, cookies } = await driver.begin({ sub: 'multi-user' });
-      expect(
-        outcomeOf(await driver.callback(driver.consent(authorizeUrl, { userIndex }).query, cookies)).tiktok,
-      ).toBe('connected');
+      const answer = await driver.callback(driver.consent(authorizeUrl, { userIndex }).query, cookies);
+      await driver.confirmCallback(answer, 'multi-user');
     }
     const items = await connectionItems('multi-user');
     expect(items).toHaveLength(2);
@@ -419,9 +425,8 @@ describe('GET /auth/tiktok/callback', () => {
     const launchUrl = new URL(JSON.parse(started.body ?? '{}').authorizeUrl);
     const launched = await driver.launch(launchUrl.search.slice(1));
     const consent = driver.consent(launched.headers.location as string);
-    expect(outcomeOf(await driver.callback(consent.query, browserCookies(launched))).tiktok).toBe(
-      'connected',
-    );
+    const answer = await driver.callback(consent.query, browserCookies(launched));
+    expect(await driver.confirmCallback(answer, 'json-user')).toBe(consent.user.openId);
   });
 });
 
@@ -430,7 +435,9 @@ describe('logs', () => {
     service.logs.length = 0;
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'log-user' });
     const consent = driver.consent(authorizeUrl);
-    await driver.callback(consent.query, cookies);
+    const answer = await driver.callback(consent.query, cookies);
+    const confirmation = pendingConfirmation(answer);
+    await driver.confirmCallback(answer, 'log-user');
     const { authorizeUrl: second, cookies: secondCookies } = await driver.begin({ sub: 'log-user' });
     service.emulator.faults.push({ endpoint: 'token', kind: 'error_200', count: 2 });
     await driver.callback(driver.consent(second).query, secondCookies);
@@ -441,6 +448,7 @@ describe('logs', () => {
       tokens.refreshToken.reveal(),
       consent.code,
       consent.state,
+      confirmation,
       CLIENT_SECRET,
       ...cookies.map((c) => c.split('=')[1] ?? ''),
     ];
@@ -456,9 +464,8 @@ describe('logs', () => {
 describe('a reconnect that fails', () => {
   it('does not revoke at TikTok when a stored connection to the account still holds tokens', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'reconnect-fail-user' });
-    expect(
-      outcomeOf(await driver.callback(driver.consent(authorizeUrl, { userIndex: 1 }).query, cookies)).tiktok,
-    ).toBe('connected');
+    const answer = await driver.callback(driver.consent(authorizeUrl, { userIndex: 1 }).query, cookies);
+    await driver.confirmCallback(answer, 'reconnect-fail-user');
     service.emulator.calls.reset();
     const again = await driver.begin({ sub: 'reconnect-fail-user' });
     service.emulator.faults.push({ endpoint: 'user_info', kind: 'http_500' });
@@ -467,5 +474,43 @@ describe('a reconnect that fails', () => {
     expect(service.emulator.calls.count('revoke')).toBe(0);
     const record = await service.deps.connections.get('reconnect-fail-user', consent.user.openId);
     expect(record?.status).toBe('active');
+  });
+
+  it('revokes the unsaved grant, and logs an error, when it cannot tell whether a stored connection uses it', async () => {
+    const { authorizeUrl, cookies } = await driver.begin({ sub: 'check-fail-user' });
+    expect(
+      outcomeOf(await driver.callback(driver.consent(authorizeUrl, { userIndex: 2 }).query, cookies)).tiktok,
+    ).toBe('connected');
+    service.emulator.calls.reset();
+    // The callback whose look-up of the account's connections fails (as a denied Query did in AWS).
+    const callback = await handlerOf(service, 'CallbackFunction', {
+      adapt: (deps) => ({
+        ...deps,
+        connections: new Proxy(deps.connections, {
+          get: (target, property) =>
+            property === 'findByOpenId'
+              ? () => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+              : (Reflect.get(target, property) as () => unknown).bind(target),
+        }),
+      }),
+    });
+    const again = await driver.begin({ sub: 'check-fail-user' });
+    service.emulator.faults.push({ endpoint: 'user_info', kind: 'http_500' });
+    const consent = driver.consent(again.authorizeUrl, { userIndex: 2 });
+    const logsBefore = service.logs.length;
+    const event = httpApiEvent({
+      path: '/auth/tiktok/callback',
+      query: consent.query,
+      cookies: again.cookies,
+    });
+    const answer = (await callback(event, lambdaContext)) as HttpAnswer;
+    expect(outcomeOf(answer).reason).toBe('tiktok_unavailable');
+    expect(service.emulator.calls.count('revoke')).toBe(1);
+    const logs = service.logs.slice(logsBefore);
+    const checkFailed = logs
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.event === 'grant_holders_unknown');
+    expect(checkFailed).toMatchObject({ level: 'error' });
+    expect(logs.some((line) => line.includes('revoke_skipped_grant_in_use'))).toBe(false);
   });
 });

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectAccount, connectDriver, outcomeOf } from '../../support/connect-driver.js';
+import {
+  connectAccount,
+  connectDriver,
+  outcomeOf,
+  pendingConfirmation,
+} from '../../support/connect-driver.js';
 import { startTestService, type TestService } from '../../support/service.js';
 
 let service: TestService;
@@ -81,10 +86,20 @@ describe('connect metrics', () => {
     });
   });
 
+  it('emit ConnectCompleted only when confirmed, and ConnectFailed connect_user_mismatch for another user’s confirm', async () => {
+    const { authorizeUrl, cookies } = await driver.begin({ sub: 'metrics-starter' });
+    const answer = await driver.callback(driver.consent(authorizeUrl).query, cookies);
+    expect(emitted('ConnectCompleted')).toEqual([]);
+    const refused = await driver.confirm(pendingConfirmation(answer), 'metrics-someone-else');
+    expect(refused.statusCode).toBe(403);
+    expect(emitted('ConnectFailed')).toEqual([expect.objectContaining({ Reason: 'connect_user_mismatch' })]);
+    expect(emitted('ConnectCompleted')).toEqual([]);
+  });
+
   it('emit ConnectFailed for a callback refused before its flow is known (a used state)', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'metrics-replay' });
     const consent = driver.consent(authorizeUrl);
-    expect(outcomeOf(await driver.callback(consent.query, cookies)).tiktok).toBe('connected');
+    expect(outcomeOf(await driver.callback(consent.query, cookies)).tiktok).toBe('pending');
     service.metricLines.length = 0;
     expect((await driver.callback(consent.query, cookies)).statusCode).toBe(400);
     expect(emitted('ConnectFailed')).toEqual([expect.objectContaining({ Reason: 'state_invalid' })]);

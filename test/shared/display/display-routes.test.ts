@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiDriver, VIDEO_QUERY } from '../../support/api-driver.js';
-import { connectAccount, connectDriver, outcomeOf } from '../../support/connect-driver.js';
+import { connectAccount, connectDriver } from '../../support/connect-driver.js';
 import { startTestService, type TestService } from '../../support/service.js';
 
 let service: TestService;
@@ -28,7 +28,7 @@ async function connectWithScopes(appUser: string, scopes: string[], userIndex = 
   const driver = connectDriver(service);
   const { authorizeUrl, cookies } = await driver.begin({ sub: appUser });
   const consent = driver.consent(authorizeUrl, { userIndex, scopes });
-  expect(outcomeOf(await driver.callback(consent.query, cookies)).tiktok).toBe('connected');
+  await driver.confirmCallback(await driver.callback(consent.query, cookies), appUser);
   return consent.user.openId;
 }
 

@@ -59,7 +59,7 @@ describe('the display cache (DISPLAY_CACHE_SECONDS)', () => {
   let openId: string;
 
   beforeAll(async () => {
-    service = await startTestService({ env: { DISPLAY_CACHE_SECONDS: '30' } });
+    service = await startTestService({ env: { DISPLAY_CACHE_SECONDS: '30' }, stack: 'display-cache' });
     clock = pinClock(service);
     api = apiDriver(service);
     openId = await connectAccount(service, 'dashboard', 0);

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebhookHandler } from '../../../shared/http/lifecycle-routes.js';
 import { openApiFileText } from '../../../shared/http/openapi-document.js';
 import { ROUTES } from '../../../shared/http/route-table.js';
 import { signWebhook } from '../../../shared/tiktok/webhook-signature.js';
 import { apiDriver } from '../../support/api-driver.js';
 import { httpApiEvent, lambdaContext } from '../../support/api-events.js';
-import { connectAccount, connectDriver, type HttpAnswer } from '../../support/connect-driver.js';
+import {
+  connectAccount,
+  connectDriver,
+  type HttpAnswer,
+  pendingConfirmation,
+} from '../../support/connect-driver.js';
+import { handlerOf } from '../../support/function-handlers.js';
 import {
   contractViolations,
   createValidator,
@@ -131,6 +136,26 @@ describe('real answers of the connect, connection and webhook routes match it', 
     expectContract('GET', '/auth/tiktok/callback', noState);
   });
 
+  it('POST /auth/tiktok/confirm: 200, 400, 401, 403, 410 (the driver checks each against the contract)', async () => {
+    const driver = connectDriver(service);
+    const pending = async () => {
+      const { authorizeUrl, cookies } = await driver.begin({ sub: 'confirm-contract' });
+      return pendingConfirmation(await driver.callback(driver.consent(authorizeUrl).query, cookies));
+    };
+    expect((await driver.confirm(await pending(), 'confirm-contract')).statusCode).toBe(200);
+    expect((await driver.confirm('A'.repeat(43), 'confirm-contract')).statusCode).toBe(400);
+    expect((await driver.confirm('A'.repeat(43), '')).statusCode).toBe(401);
+    expect((await driver.confirm(await pending(), 'someone-else')).statusCode).toBe(403);
+    const late = await pending();
+    const realNow = service.deps.now;
+    service.deps.now = () => realNow() + 11 * 60 * 1000;
+    try {
+      expect((await driver.confirm(late, 'confirm-contract')).statusCode).toBe(410);
+    } finally {
+      service.deps.now = realNow;
+    }
+  });
+
   it('GET /tiktok/connections and DELETE /tiktok/connections/{openId}: 200, 400, 401, 404', async () => {
     const api = apiDriver(service); // checks each answer against the contract itself
     const openId = await connectAccount(service, 'contract-user', 1);
@@ -142,7 +167,7 @@ describe('real answers of the connect, connection and webhook routes match it', 
   });
 
   it('POST /webhooks/tiktok: 200, 400, 401, 413', async () => {
-    const webhook = buildWebhookHandler(service.deps);
+    const webhook = await handlerOf(service, 'TikTokWebhookFunction');
     const send = async (body: string, signature?: string) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (signature) headers['tiktok-signature'] = signature;

@@ -1,24 +1,12 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceDeps } from '../../../shared/deps.js';
-import {
-  buildCallbackHandler,
-  buildLaunchHandler,
-  buildStartHandler,
-} from '../../../shared/http/connect-routes.js';
-import { buildListConnectionsHandler } from '../../../shared/http/connections-routes.js';
-import {
-  buildProfileHandler,
-  buildVideoQueryHandler,
-  buildVideosHandler,
-} from '../../../shared/http/display-routes.js';
-import { buildDisconnectHandler, buildWebhookHandler } from '../../../shared/http/lifecycle-routes.js';
 import { ROUTES } from '../../../shared/http/route-table.js';
 import { lambdaContext } from '../../support/api-events.js';
 import { connectAccount } from '../../support/connect-driver.js';
 import { localDynamoClient } from '../../support/dynamodb.js';
+import { handlerOf } from '../../support/function-handlers.js';
 import { CLIENT_SECRET, startTestService, type TestService } from '../../support/service.js';
 
 /**
@@ -26,19 +14,7 @@ import { CLIENT_SECRET, startTestService, type TestService } from '../../support
  * parameters and JWT claims. For every generated request: never a 5xx, never a stack trace or a secret in the
  * response, and no change in the store when the request was refused (4xx).
  */
-type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<unknown>;
 
-const BUILDERS: Record<string, (deps: ServiceDeps) => Handler> = {
-  StartConnectFunction: buildStartHandler as never,
-  LaunchConnectFunction: buildLaunchHandler as never,
-  CallbackFunction: buildCallbackHandler as never,
-  ListConnectionsFunction: buildListConnectionsHandler as never,
-  ProfileFunction: buildProfileHandler as never,
-  VideosFunction: buildVideosHandler as never,
-  VideoQueryFunction: buildVideoQueryHandler as never,
-  DisconnectFunction: buildDisconnectHandler as never,
-  TikTokWebhookFunction: buildWebhookHandler as never,
-};
 const RUNS_PER_ROUTE = Number(process.env.PROPERTY_RUNS ?? 100);
 
 const db = localDynamoClient();
@@ -200,9 +176,7 @@ describe('every route, under arbitrary input', () => {
   it.each(ROUTES.map((route) => [route.functionName, route] as const))(
     '%s: never a 5xx, a stack trace, a secret, or a change on refusal',
     async (name, route) => {
-      const build = BUILDERS[name];
-      if (!build) throw new Error(`no builder for ${name}: add it to this test`);
-      const handler = build(service.deps);
+      const handler = await handlerOf(service, name);
       const record = await service.deps.connections.get('owner', knownOpenId);
       const secrets = [CLIENT_SECRET, ...service.emulator.secretsSeen()].filter((s) => s.length >= 8);
 

@@ -1,43 +1,28 @@
-import { randomBytes } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DataKeyProvider, DataKeyRef } from '../../../shared/crypto/data-keys.js';
-import { buildDisconnectHandler } from '../../../shared/http/lifecycle-routes.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { httpApiEvent, lambdaContext } from '../../support/api-events.js';
 import { connectAccount, type HttpAnswer } from '../../support/connect-driver.js';
 import { localDynamoClient } from '../../support/dynamodb.js';
+import { type FunctionHandler, handlerOf } from '../../support/function-handlers.js';
 import { startTestService, type TestService } from '../../support/service.js';
-
-/**
- * Envelope keys as KMS gives them (a per-item data key stored wrapped next to the ciphertext), so the test can
- * see the wrapped key go away on disconnect. KMS cannot run here; the "wrapping" is a prefix.
- */
-class WrappedDataKeys implements DataKeyProvider {
-  async keyForEncrypt() {
-    const key = randomBytes(32);
-    return {
-      ref: { keyVersion: 'kms:test-key', wrappedKey: Buffer.concat([Buffer.from('wrapped:'), key]) },
-      key,
-    };
-  }
-
-  async keyForDecrypt(ref: DataKeyRef) {
-    if (!ref.wrappedKey) throw new Error('no wrapped key');
-    return Buffer.from(ref.wrappedKey).subarray('wrapped:'.length);
-  }
-}
 
 const db = localDynamoClient();
 let service: TestService;
-let disconnect: ReturnType<typeof buildDisconnectHandler>;
+let disconnect: FunctionHandler;
 
 beforeAll(async () => {
-  service = await startTestService({ overrides: { dataKeys: new WrappedDataKeys() } });
-  disconnect = buildDisconnectHandler(service.deps);
+  // Tokens sealed under data keys of the KMS stand-in: each item keeps its wrapped key, which disconnect removes.
+  // The service's clock follows a faked Date, as the emulator's does (tests move both past token expiry).
+  service = await startTestService({ overrides: { now: () => Date.now() } });
+  disconnect = await handlerOf(service, 'DisconnectFunction');
 });
 afterAll(async () => {
   await service.close();
+});
+afterEach(() => {
+  vi.useRealTimers();
+  service.emulator.setOptions({ accessTokenTtlSeconds: 86_400 });
 });
 beforeEach(() => {
   service.emulator.faults.clear();
@@ -112,6 +97,7 @@ describe('DELETE /tiktok/connections/{openId}', () => {
       openId,
       status: 'disconnected',
       revokedAtTikTok: true,
+      revocation: 'revoked',
     });
     expect(service.emulator.calls.count('revoke')).toBe(1);
     expect(service.emulator.calls.list('revoke')[0]?.status).toBe(200);
@@ -162,7 +148,12 @@ describe('DELETE /tiktok/connections/{openId}', () => {
 
     expect(answer.statusCode).toBe(200);
     const body = JSON.parse(answer.body ?? '{}');
-    expect(body).toMatchObject({ openId, status: 'disconnected', revokedAtTikTok: false });
+    expect(body).toMatchObject({
+      openId,
+      status: 'disconnected',
+      revokedAtTikTok: false,
+      revocation: 'failed',
+    });
     expect(body.revokeFailure).toBe('tiktok_unavailable');
     expect(service.emulator.calls.count('revoke')).toBe(1);
     expect(service.emulator.calls.list('revoke')[0]?.status).toBe(500);
@@ -238,6 +229,7 @@ describe('DELETE /tiktok/connections/{openId}', () => {
       openId,
       status: 'disconnected',
       revokedAtTikTok: false,
+      revocation: 'not_needed',
       revokeFailure: 'no_tokens',
     });
     expect(service.emulator.calls.count('revoke')).toBe(0);
@@ -259,5 +251,169 @@ describe('DELETE /tiktok/connections/{openId}', () => {
     expect(service.emulator.calls.count('revoke')).toBe(1);
     expect(await rawItem('dc-twice', openId)).toEqual(afterFirst);
     expect(service.events.published).toEqual([]);
+  });
+});
+
+/** What TikTok says about a refresh token: 200 while the grant lives, 400 invalid_grant once it is ended. */
+async function refreshStatus(refreshToken: string): Promise<number> {
+  const response = await fetch(`${service.emulator.apiBaseUrl}/v2/oauth/token/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_key: 'test-client-key',
+      client_secret: 'test-client-secret-value-0123456789',
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** Earlier tests connected the same emulator accounts for other app users: end those, so this user holds it alone. */
+async function makeSoleHolder(appUser: string, openId: string): Promise<void> {
+  for (const key of await service.deps.connections.findByOpenId(openId)) {
+    if (key.appUser === appUser) continue;
+    await service.deps.connections.markUnusable({
+      key,
+      status: 'disconnected',
+      reason: 'test',
+      now: Date.now(),
+    });
+  }
+}
+
+async function refreshTokenOf(appUser: string, openId: string): Promise<string> {
+  const record = await service.deps.connections.get(appUser, openId);
+  if (!record) throw new Error('no connection');
+  return (await service.deps.connections.openTokens(record)).refreshToken.reveal();
+}
+
+describe('DELETE when two app users hold the same TikTok account', () => {
+  it('deletes only this row’s tokens and does not revoke while another holder remains; the last holder revokes', async () => {
+    const openId = await connectAccount(service, 'dc-share-a', 2);
+    await makeSoleHolder('dc-share-a', openId);
+    expect(await connectAccount(service, 'dc-share-b', 2)).toBe(openId);
+    const tokenB = await accessTokenOf('dc-share-b', openId);
+    service.emulator.calls.reset();
+    service.events.published.length = 0;
+
+    const first = await deleteConnection(openId, 'dc-share-a');
+
+    expect(first.statusCode).toBe(200);
+    expect(JSON.parse(first.body ?? '{}')).toEqual({
+      openId,
+      status: 'disconnected',
+      revokedAtTikTok: false,
+      revocation: 'kept_for_other_holder',
+    });
+    expect(service.emulator.calls.count('revoke')).toBe(0);
+    const rowA = await rawItem('dc-share-a', openId);
+    expect(rowA?.status?.S).toBe('disconnected');
+    for (const name of TOKEN_AND_SCHEDULE_ATTRIBUTES) expect(rowA?.[name], name).toBeUndefined();
+    // The other holder's connection keeps working, at TikTok and in the table.
+    expect((await userInfoStatus(tokenB)).status).toBe(200);
+    expect((await service.deps.connections.get('dc-share-b', openId))?.status).toBe('active');
+    expect(service.events.published.map((e) => [e.appUser, e.type, e.reason])).toEqual([
+      ['dc-share-a', 'disconnected', 'user_disconnected_grant_shared'],
+    ]);
+
+    const last = await deleteConnection(openId, 'dc-share-b');
+
+    expect(JSON.parse(last.body ?? '{}')).toMatchObject({ revokedAtTikTok: true, revocation: 'revoked' });
+    expect(service.emulator.calls.count('revoke')).toBe(1);
+    expect((await userInfoStatus(tokenB)).status).toBe(401);
+  });
+});
+
+describe('DELETE with an expired access token', () => {
+  it('refreshes first, then revokes: the refresh token is dead at TikTok afterwards', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    service.emulator.setOptions({ accessTokenTtlSeconds: 120 });
+    const openId = await connectAccount(service, 'dc-expired', 2);
+    await makeSoleHolder('dc-expired', openId);
+    const refreshToken = await refreshTokenOf('dc-expired', openId);
+    vi.setSystemTime(Date.now() + 10 * 60_000);
+    service.emulator.calls.reset();
+
+    const answer = await deleteConnection(openId, 'dc-expired');
+
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body ?? '{}')).toEqual({
+      openId,
+      status: 'disconnected',
+      revokedAtTikTok: true,
+      revocation: 'revoked',
+    });
+    expect(service.emulator.calls.count('refresh')).toBe(1);
+    expect(service.emulator.calls.count('revoke')).toBe(1);
+    expect(service.emulator.calls.list().map((call) => call.endpoint)).toEqual(['refresh', 'revoke']);
+    // The grant is over at TikTok: neither the old refresh token nor the rotated one works.
+    expect(await refreshStatus(refreshToken)).toBe(400);
+    const after = await rawItem('dc-expired', openId);
+    expect(after?.status?.S).toBe('disconnected');
+    for (const name of TOKEN_AND_SCHEDULE_ATTRIBUTES) expect(after?.[name], name).toBeUndefined();
+  });
+
+  it('says so honestly when the refresh before the revoke fails, and still deletes the tokens', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    service.emulator.setOptions({ accessTokenTtlSeconds: 120 });
+    const openId = await connectAccount(service, 'dc-expired-dead', 1);
+    await makeSoleHolder('dc-expired-dead', openId);
+    vi.setSystemTime(Date.now() + 10 * 60_000);
+    service.emulator.calls.reset();
+    service.emulator.faults.push({ endpoint: 'refresh', kind: 'invalid_grant' });
+
+    const answer = await deleteConnection(openId, 'dc-expired-dead');
+
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body ?? '{}')).toEqual({
+      openId,
+      status: 'disconnected',
+      revokedAtTikTok: false,
+      revocation: 'failed',
+      revokeFailure: 'connection_reauth_required',
+    });
+    expect(service.emulator.calls.count('revoke')).toBe(0);
+    const after = await rawItem('dc-expired-dead', openId);
+    expect(after?.status?.S).toBe('disconnected');
+    for (const name of TOKEN_AND_SCHEDULE_ATTRIBUTES) expect(after?.[name], name).toBeUndefined();
+  });
+});
+
+describe('DELETE when TikTok answers the revoke with an error', () => {
+  it.each([
+    {
+      name: 'an error inside HTTP 200',
+      fault: { kind: 'error_200', errorCode: 'invalid_request' },
+      failure: 'tiktok_invalid_request',
+    },
+    { name: 'server_error', fault: { kind: 'server_error' }, failure: 'tiktok_unavailable' },
+    {
+      name: 'a 429 with TikTok’s Retry-After',
+      fault: { kind: 'rate_limit' },
+      failure: 'tiktok_rate_limited',
+    },
+  ] as const)('reports $name as not revoked, and deletes the tokens', async ({ fault, failure }) => {
+    const openId = await connectAccount(service, `dc-revoke-${failure}`, 1);
+    await makeSoleHolder(`dc-revoke-${failure}`, openId);
+    const accessToken = await accessTokenOf(`dc-revoke-${failure}`, openId);
+    service.emulator.calls.reset();
+    service.emulator.faults.push({ endpoint: 'revoke', ...fault });
+
+    const answer = await deleteConnection(openId, `dc-revoke-${failure}`);
+
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body ?? '{}')).toEqual({
+      openId,
+      status: 'disconnected',
+      revokedAtTikTok: false,
+      revocation: 'failed',
+      revokeFailure: failure,
+    });
+    // TikTok refused, so the grant is still alive there: the answer must not claim otherwise.
+    expect((await userInfoStatus(accessToken)).status).toBe(200);
+    const after = await rawItem(`dc-revoke-${failure}`, openId);
+    for (const name of TOKEN_AND_SCHEDULE_ATTRIBUTES) expect(after?.[name], name).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@ let service: TestService;
 const realNow = Date.now;
 
 beforeAll(async () => {
-  service = await startTestService({ env: { REFRESH_LEASE_SECONDS: '20' } });
+  service = await startTestService({ env: { REFRESH_LEASE_SECONDS: '20' }, tokenKeys: 'key-file' });
 });
 afterAll(async () => {
   await service.close();
@@ -69,11 +69,17 @@ describe('a refresher killed mid-refresh', () => {
 
     // While the dead holder's lease runs, nobody else refreshes (one refresh at a time).
     expect(
-      (await refreshConnection(service.deps, { key, owner: 'next-run', deadline: Date.now() + 60_000 })).kind,
+      (
+        await refreshConnection(service.depsOf('RefresherFunction'), {
+          key,
+          owner: 'next-run',
+          deadline: Date.now() + 60_000,
+        })
+      ).kind,
     ).toBe('skipped');
     service.deps.now = () => realNow() + 21_000;
     try {
-      const outcome = await refreshConnection(service.deps, {
+      const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
         key,
         owner: 'next-run',
         deadline: realNow() + 81_000,
@@ -95,7 +101,7 @@ describe('a refresher killed mid-refresh', () => {
 
     service.deps.now = () => realNow() + 21_000;
     try {
-      const outcome = await refreshConnection(service.deps, {
+      const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
         key,
         owner: 'next-run',
         deadline: realNow() + 81_000,

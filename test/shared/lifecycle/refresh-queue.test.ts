@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildRefreshWorkerHandler } from '../../../shared/lifecycle/refresh-handlers.js';
 import { type RefreshRunReport, runScheduledRefresh } from '../../../shared/lifecycle/refresh-run.js';
 import type { RefreshBatch, RefreshQueue } from '../../../shared/queue/refresh-queue.js';
 import { SqsRefreshQueue } from '../../../shared/queue/sqs-refresh-queue.js';
 import type { ConnectionKey } from '../../../shared/store/connection-store.js';
 import { connectAccount } from '../../support/connect-driver.js';
+import { type FunctionHandler, handlerOf } from '../../support/function-handlers.js';
 import { startTestService, type TestService } from '../../support/service.js';
 
 // SQS cannot run here (no local SQS in this project). So the hand-off is tested from both sides of the queue:
@@ -125,7 +125,7 @@ const workerContext = {
 describe('scheduled refresh overflow handed to workers through the queue', () => {
   const queue = new RecordingQueue();
   let service: TestService;
-  let worker: ReturnType<typeof buildRefreshWorkerHandler>;
+  let worker: FunctionHandler;
   let keys: ConnectionKey[];
   let report: RefreshRunReport;
   let workerEvent: SQSEvent;
@@ -135,7 +135,7 @@ describe('scheduled refresh overflow handed to workers through the queue', () =>
       env: { REFRESH_MAX_INLINE: '2', REFRESH_BATCH_SIZE: '2' },
       overrides: { refreshQueue: queue },
     });
-    worker = buildRefreshWorkerHandler(service.deps);
+    worker = await handlerOf(service, 'RefreshWorkerFunction');
     // Access tokens living 2 minutes: inside the 30-minute refresh-ahead window, so due at once.
     service.emulator.setOptions({ accessTokenTtlSeconds: 120 });
     keys = [];
@@ -154,7 +154,9 @@ describe('scheduled refresh overflow handed to workers through the queue', () =>
     Promise.all(keys.map(async (k) => (await service.deps.connections.get(k.appUser, k.openId))?.version));
 
   it('refreshes REFRESH_MAX_INLINE connections itself and enqueues the rest in batches of REFRESH_BATCH_SIZE', async () => {
-    report = await runScheduledRefresh(service.deps, { deadline: Date.now() + 60_000 });
+    report = await runScheduledRefresh(service.depsOf('RefresherFunction'), {
+      deadline: Date.now() + 60_000,
+    });
 
     expect(report).toMatchObject({ due: 5, attempted: 2, refreshed: 2, enqueued: 3, leftOver: 0, errors: 0 });
     expect(service.emulator.calls.count('refresh')).toBe(2);
@@ -179,7 +181,7 @@ describe('scheduled refresh overflow handed to workers through the queue', () =>
   });
 
   it('lets the worker refresh every enqueued connection and report no failed message', async () => {
-    const answer = await worker(workerEvent, workerContext);
+    const answer = (await worker(workerEvent, workerContext)) as SQSBatchResponse;
 
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(service.emulator.calls.count('refresh')).toBe(5);
@@ -202,7 +204,7 @@ describe('scheduled refresh overflow handed to workers through the queue', () =>
       })),
     };
 
-    const answer = await worker(redelivered, workerContext);
+    const answer = (await worker(redelivered, workerContext)) as SQSBatchResponse;
 
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(service.emulator.calls.count('refresh')).toBe(5);
@@ -215,7 +217,10 @@ describe('scheduled refresh overflow handed to workers through the queue', () =>
     const badKey = sqsRecord('{"connections":[{"appUser":42,"openId":"x"}],"enqueuedAt":1}');
     const fine = sqsRecord(JSON.stringify({ connections: [keys[0]], enqueuedAt: Date.now() }));
 
-    const answer = await worker({ Records: [notJson, fine, noConnections, badKey] }, workerContext);
+    const answer = (await worker(
+      { Records: [notJson, fine, noConnections, badKey] },
+      workerContext,
+    )) as SQSBatchResponse;
 
     expect(answer.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
       [notJson.messageId, noConnections.messageId, badKey.messageId].sort(),
@@ -237,7 +242,9 @@ describe('scheduled refresh overflow handed to workers through the queue', () =>
     service.emulator.setOptions({ accessTokenTtlSeconds: 86_400 });
     queue.failWith = new Error('SQS refused 1 refresh batches: InternalError');
 
-    await runScheduledRefresh(service.deps, { deadline: Date.now() + 60_000 }).catch(() => undefined);
+    await runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: Date.now() + 60_000 }).catch(
+      () => undefined,
+    );
 
     const refreshed = await Promise.all(
       due.map(async (k) => (await service.deps.connections.get(k.appUser, k.openId))?.version === 2),

@@ -77,7 +77,7 @@ describe('scheduled refresh', () => {
       now: Date.now(),
     });
 
-    const report = await runScheduledRefresh(service.deps, { deadline: inAMinute() });
+    const report = await runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() });
     expect(report.due).toBe(2);
     expect(report.refreshed).toBe(2);
     expect(report.leftOver).toBe(0);
@@ -86,7 +86,7 @@ describe('scheduled refresh', () => {
     expect((await stored(notDue)).version).toBe(1);
 
     // Refreshed connections are no longer due: a second pass reads nothing.
-    const again = await runScheduledRefresh(service.deps, { deadline: inAMinute() });
+    const again = await runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() });
     expect(again.due).toBe(0);
     expect(service.emulator.calls.count('refresh')).toBe(2);
   });
@@ -96,7 +96,11 @@ describe('scheduled refresh', () => {
     const before = await stored(key);
     const oldTokens = await service.deps.connections.openTokens(before);
     service.emulator.setOptions({ accessTokenTtlSeconds: 7200, refreshTokenTtlSeconds: 15_552_000 });
-    const outcome = await refreshConnection(service.deps, { key, owner: 'test', deadline: inAMinute() });
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+      key,
+      owner: 'test',
+      deadline: inAMinute(),
+    });
     expect(outcome.kind).toBe('refreshed');
 
     const after = await stored(key);
@@ -120,13 +124,13 @@ describe('scheduled refresh', () => {
     service.emulator.setOptions({ latencyMs: 100 });
     try {
       const [a, b] = await Promise.all([
-        refreshConnection(service.deps, {
+        refreshConnection(service.depsOf('RefresherFunction'), {
           key,
           owner: 'runner-a',
           deadline: inAMinute(),
           dueBefore: Date.now(),
         }),
-        refreshConnection(service.deps, {
+        refreshConnection(service.depsOf('RefresherFunction'), {
           key,
           owner: 'runner-b',
           deadline: inAMinute(),
@@ -148,9 +152,9 @@ describe('scheduled refresh', () => {
     service.emulator.setOptions({ latencyMs: 50 });
     try {
       await Promise.all([
-        runScheduledRefresh(service.deps, { deadline: inAMinute() }),
-        runScheduledRefresh(service.deps, { deadline: inAMinute() }),
-        runScheduledRefresh(service.deps, { deadline: inAMinute() }),
+        runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() }),
+        runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() }),
+        runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() }),
         ...keys.map((key) => getFreshAccessToken(service.deps, key)),
       ]);
     } finally {
@@ -174,11 +178,17 @@ describe('scheduled refresh', () => {
       leaseMs: 5000,
     });
     expect(taken).toBeDefined();
-    expect((await refreshConnection(service.deps, { key, owner: 'next', deadline: inAMinute() })).kind).toBe(
-      'skipped',
-    );
+    expect(
+      (
+        await refreshConnection(service.depsOf('RefresherFunction'), {
+          key,
+          owner: 'next',
+          deadline: inAMinute(),
+        })
+      ).kind,
+    ).toBe('skipped');
     service.deps.now = () => realNow() + 6000;
-    const outcome = await refreshConnection(service.deps, {
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
       key,
       owner: 'next',
       deadline: realNow() + 60_000,
@@ -200,7 +210,11 @@ describe('scheduled refresh', () => {
       return save(input);
     };
     try {
-      const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: inAMinute() });
+      const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+        key,
+        owner: 't',
+        deadline: inAMinute(),
+      });
       expect(outcome.kind).toBe('refreshed');
     } finally {
       connections.saveRefreshed = save;
@@ -213,7 +227,11 @@ describe('scheduled refresh', () => {
   it('retries a TikTok 5xx inside the run with backoff and succeeds', async () => {
     const key = await connectWithTtl(120);
     service.emulator.faults.push({ endpoint: 'refresh', kind: 'http_500', count: 1 });
-    const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: inAMinute() });
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+      key,
+      owner: 't',
+      deadline: inAMinute(),
+    });
     expect(outcome).toMatchObject({ kind: 'refreshed', retries: 1 });
     expect(service.emulator.calls.count('refresh')).toBe(2);
   });
@@ -221,7 +239,11 @@ describe('scheduled refresh', () => {
   it('after repeated failures marks the connection refresh_failing, backs off, then recovers', async () => {
     const key = await connectWithTtl(120);
     service.emulator.faults.push({ endpoint: 'refresh', kind: 'http_503', count: 3 });
-    const failed = await refreshConnection(service.deps, { key, owner: 't', deadline: inAMinute() });
+    const failed = await refreshConnection(service.depsOf('RefresherFunction'), {
+      key,
+      owner: 't',
+      deadline: inAMinute(),
+    });
     expect(failed).toMatchObject({ kind: 'retry_later', reason: 'tiktok_unavailable', retries: 2 });
     const failing = await stored(key);
     expect(failing.status).toBe('refresh_failing');
@@ -231,10 +253,12 @@ describe('scheduled refresh', () => {
     expect(eventsOf('refresh_failing', key.openId)).toHaveLength(1);
 
     // Not due again until the backoff has passed.
-    expect((await runScheduledRefresh(service.deps, { deadline: inAMinute() })).due).toBe(0);
+    expect(
+      (await runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() })).due,
+    ).toBe(0);
     expect(
       (
-        await refreshConnection(service.deps, {
+        await refreshConnection(service.depsOf('RefresherFunction'), {
           key,
           owner: 't2',
           deadline: inAMinute(),
@@ -243,7 +267,7 @@ describe('scheduled refresh', () => {
       ).kind,
     ).toBe('skipped');
     service.deps.now = () => realNow() + 31 * 60_000;
-    const recovered = await refreshConnection(service.deps, {
+    const recovered = await refreshConnection(service.depsOf('RefresherFunction'), {
       key,
       owner: 't3',
       deadline: realNow() + 31 * 60_000 + 60_000,
@@ -258,7 +282,11 @@ describe('scheduled refresh', () => {
   it('on invalid_grant with no rotation meanwhile: reauth_required, unscheduled, tokens deleted, event', async () => {
     const key = await connectWithTtl(120);
     service.emulator.faults.push({ endpoint: 'refresh', kind: 'invalid_grant' });
-    const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: inAMinute() });
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+      key,
+      owner: 't',
+      deadline: inAMinute(),
+    });
     expect(outcome).toMatchObject({ kind: 'reauth_required', reason: 'invalid_grant' });
     const record = await stored(key);
     expect(record.status).toBe('reauth_required');
@@ -268,7 +296,9 @@ describe('scheduled refresh', () => {
     expect(event).toMatchObject({ appUser: key.appUser, openId: key.openId, reason: 'invalid_grant' });
     expect(JSON.stringify(event)).not.toMatch(/act\.|rft\./);
     // No longer scheduled, and the on-demand path refuses it with a re-connect hint.
-    expect((await runScheduledRefresh(service.deps, { deadline: inAMinute() })).due).toBe(0);
+    expect(
+      (await runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() })).due,
+    ).toBe(0);
     await expect(getFreshAccessToken(service.deps, key)).rejects.toMatchObject({
       code: 'connection_reauth_required',
     });
@@ -289,7 +319,11 @@ describe('scheduled refresh', () => {
       }
     };
     try {
-      const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: inAMinute() });
+      const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+        key,
+        owner: 't',
+        deadline: inAMinute(),
+      });
       expect(outcome.kind).toBe('superseded');
     } finally {
       service.deps.checkpoint = async () => undefined;
@@ -303,7 +337,11 @@ describe('scheduled refresh', () => {
   it('on invalid_client leaves the user’s connection alone and reports an operator error', async () => {
     const key = await connectWithTtl(120);
     service.emulator.faults.push({ endpoint: 'refresh', kind: 'invalid_client', count: 2 });
-    const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: inAMinute() });
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+      key,
+      owner: 't',
+      deadline: inAMinute(),
+    });
     expect(outcome.kind).toBe('operator_error');
     expect(service.emulator.calls.count('refresh')).toBe(2); // the secret was re-read once and tried again
     const record = await stored(key);
@@ -315,7 +353,7 @@ describe('scheduled refresh', () => {
   it('does not call TikTok for an expired refresh token: reauth_required directly', async () => {
     const key = await connectWithTtl(120);
     service.deps.now = () => realNow() + 400 * 86_400_000;
-    const outcome = await refreshConnection(service.deps, {
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
       key,
       owner: 't',
       deadline: realNow() + 400 * 86_400_000 + 60_000,
@@ -327,7 +365,7 @@ describe('scheduled refresh', () => {
   it('warns once before the refresh token itself expires', async () => {
     service.emulator.setOptions({ refreshTokenTtlSeconds: 3 * 86_400 });
     const key = await connectWithTtl(120);
-    await refreshConnection(service.deps, { key, owner: 't', deadline: inAMinute() });
+    await refreshConnection(service.depsOf('RefresherFunction'), { key, owner: 't', deadline: inAMinute() });
     expect(eventsOf('refresh_token_expiring', key.openId)).toHaveLength(1);
     expect(eventsOf('refresh_token_expiring', key.openId)[0]?.details?.refreshTokenExpiresAt).toMatch(
       /^\d{4}-/,
@@ -336,19 +374,21 @@ describe('scheduled refresh', () => {
 
   it('stops taking new work when the time budget is spent and leaves it due for the next run', async () => {
     const key = await connectWithTtl(120);
-    const report = await runScheduledRefresh(service.deps, { deadline: Date.now() + 100 });
+    const report = await runScheduledRefresh(service.depsOf('RefresherFunction'), {
+      deadline: Date.now() + 100,
+    });
     expect(report.due).toBeGreaterThanOrEqual(1);
     expect(report.refreshed).toBe(0);
     expect(report.leftOver).toBe(report.due);
     expect(service.emulator.calls.count('refresh')).toBe(0);
-    const next = await runScheduledRefresh(service.deps, { deadline: inAMinute() });
+    const next = await runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() });
     expect(next.refreshed).toBeGreaterThanOrEqual(1);
     expect((await stored(key)).version).toBe(2);
   });
 
   it('emits EMF metrics for each run', async () => {
     service.metricLines.length = 0;
-    await runScheduledRefresh(service.deps, { deadline: inAMinute() });
+    await runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() });
     const doc = JSON.parse(service.metricLines.at(-1) ?? '{}');
     expect(doc._aws.CloudWatchMetrics[0].Namespace).toBe('TikTokConnect');
     for (const name of [
@@ -413,7 +453,7 @@ describe('on-demand access tokens', () => {
 describe('storage', () => {
   it('never holds a token in plaintext, in any item', async () => {
     await connectWithTtl(120);
-    await runScheduledRefresh(service.deps, { deadline: inAMinute() });
+    await runScheduledRefresh(service.depsOf('RefresherFunction'), { deadline: inAMinute() });
     const items = (await db.send(new ScanCommand({ TableName: service.tableName }))).Items ?? [];
     const raw = JSON.stringify(items, (_k, v) =>
       v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,

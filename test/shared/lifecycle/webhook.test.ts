@@ -1,22 +1,22 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildWebhookHandler } from '../../../shared/http/lifecycle-routes.js';
 import { Redacted } from '../../../shared/redacted.js';
 import type { ClientSecretSource } from '../../../shared/secrets/client-secret.js';
 import { signWebhook } from '../../../shared/tiktok/webhook-signature.js';
 import { httpApiEvent, lambdaContext } from '../../support/api-events.js';
 import { connectAccount, type HttpAnswer } from '../../support/connect-driver.js';
 import { localDynamoClient } from '../../support/dynamodb.js';
+import { type FunctionHandler, handlerOf } from '../../support/function-handlers.js';
 import { CLIENT_KEY, CLIENT_SECRET, startTestService, type TestService } from '../../support/service.js';
 
 const db = localDynamoClient();
 let service: TestService;
-let webhook: ReturnType<typeof buildWebhookHandler>;
+let webhook: FunctionHandler;
 
 beforeAll(async () => {
   service = await startTestService();
-  webhook = buildWebhookHandler(service.deps);
+  webhook = await handlerOf(service, 'TikTokWebhookFunction');
 });
 afterAll(async () => {
   await service.close();
@@ -275,14 +275,17 @@ describe('POST /webhooks/tiktok (authorization.removed)', () => {
     const openId = await connectAccount(service, 'wh-crash', 2);
     const body = removalBody(openId, { create_time: nowSeconds() + 300 });
     // The first attempt claims the delivery, then its Lambda is killed while looking up the connections.
-    const frozen = new Proxy(service.deps.connections, {
+    const deps = service.depsOf('TikTokWebhookFunction');
+    const frozen = new Proxy(deps.connections, {
       get(target, name) {
         if (name === 'findByOpenId') return () => new Promise<never>(() => undefined);
         const value = Reflect.get(target, name, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const dying = buildWebhookHandler({ ...service.deps, connections: frozen });
+    const dying = await handlerOf(service, 'TikTokWebhookFunction', {
+      adapt: (functionDeps) => ({ ...functionDeps, connections: frozen }),
+    });
     void dying(
       httpApiEvent({
         method: 'POST',
@@ -359,7 +362,7 @@ describe('POST /webhooks/tiktok after a client secret rotation', () => {
   it('accepts a body signed with the new secret by re-reading the secret once', async () => {
     const openId = await connectAccount(rotating, 'wh-rotation', 0);
     expect(secret.forcedReads).toBe(0);
-    const handler = buildWebhookHandler(rotating.deps);
+    const handler = await handlerOf(rotating, 'TikTokWebhookFunction');
     const body = removalBody(openId);
     const event = httpApiEvent({
       method: 'POST',

@@ -32,6 +32,7 @@ function tiktokErrors() {
       dimensions: doc._aws.CloudWatchMetrics[0].Dimensions,
       namespace: doc._aws.CloudWatchMetrics[0].Namespace,
       Service: doc.Service,
+      Stack: doc.Stack,
       Operation: doc.Operation,
       Code: doc.Code,
       value: doc.TikTokError,
@@ -39,9 +40,11 @@ function tiktokErrors() {
 }
 
 const tiktokError = (Operation: string, Code: string) => ({
-  dimensions: [['Service', 'Operation', 'Code']],
+  dimensions: [['Service', 'Operation', 'Code', 'Stack']],
   namespace: 'TikTokConnect',
   Service: 'tiktok-connect',
+  // The test service runs outside AWS: the stack is `local` (STACK_NAME unset).
+  Stack: 'local',
   Operation,
   Code,
   value: 1,
@@ -61,7 +64,11 @@ describe('TikTokError metric', () => {
   it('counts a refresh TikTok failed once, after the in-run retries, by our code', async () => {
     const key = await connect(120);
     service.emulator.faults.push({ endpoint: 'refresh', kind: 'http_503', count: 3 });
-    const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: Date.now() + 60_000 });
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+      key,
+      owner: 't',
+      deadline: Date.now() + 60_000,
+    });
     expect(outcome).toMatchObject({ kind: 'retry_later', retries: 2 });
     expect(tiktokErrors()).toEqual([tiktokError('refresh', 'tiktok_unavailable')]);
   });
@@ -69,7 +76,11 @@ describe('TikTokError metric', () => {
   it('counts a refresh token TikTok refused (the user must connect again)', async () => {
     const key = await connect(120);
     service.emulator.faults.push({ endpoint: 'refresh', kind: 'invalid_grant' });
-    const outcome = await refreshConnection(service.deps, { key, owner: 't', deadline: Date.now() + 60_000 });
+    const outcome = await refreshConnection(service.depsOf('RefresherFunction'), {
+      key,
+      owner: 't',
+      deadline: Date.now() + 60_000,
+    });
     expect(outcome.kind).toBe('reauth_required');
     expect(tiktokErrors()).toEqual([tiktokError('refresh', 'tiktok_invalid_grant')]);
   });
@@ -102,7 +113,10 @@ describe('TikTokError metric', () => {
 
   it('is emitted only for TikTok errors', () => {
     const lines: string[] = [];
-    const deps = { metrics: (line: string) => lines.push(line), now: () => 1 };
+    const deps = {
+      metrics: { stack: 'TikTokConnect', write: (line: string) => lines.push(line) },
+      now: () => 1,
+    };
     const operation = { Service: 'tiktok-connect', Operation: 'refresh' };
     emitTikTokError(deps, operation, new Error('DynamoDB is down'));
     expect(lines).toEqual([]);

@@ -1,0 +1,30 @@
+export type { components, paths } from './api-types.js';
+export {
+  ConfirmationInvalidError,
+  ConnectionNotFoundError,
+  ConnectUserMismatchError,
+  NotSignedInError,
+  PermissionMissingError,
+  type Problem,
+  RateLimitedError,
+  ReconnectRequiredError,
+  TikTokConnectError,
+} from './errors.js';
+export {
+  type ConfirmAnswer,
+  type Connection,
+  type ConnectionStatus,
+  type ConnectReturn,
+  createTikTokConnectClient,
+  type DisconnectAnswer,
+  type Profile,
+  type ProfileAnswer,
+  readConnectReturn,
+  type StartAnswer,
+  type TikTokConnectClient,
+  type TikTokConnectClientOptions,
+  type Video,
+  type VideoPage,
+  type VideoQueryAnswer,
+  withoutConnectReturn,
+} from './tiktok-connect-client.js';

@@ -1,0 +1,15 @@
+import { kmsDataKeys } from '../shared/crypto/kms-data-keys.js';
+import { createDepsFromEnv } from '../shared/deps.js';
+import { eventBridgeEvents } from '../shared/events/eventbridge-connection-events.js';
+import { s3UploadFiles } from '../shared/files/s3-upload-files.js';
+import { buildPublisherHandler } from '../shared/publish/publisher-handler.js';
+import { secretsManagerClientSecret } from '../shared/secrets/secrets-manager-client-secret.js';
+
+export const handler = buildPublisherHandler(
+  createDepsFromEnv({
+    dataKeys: kmsDataKeys,
+    clientSecret: secretsManagerClientSecret,
+    events: eventBridgeEvents,
+    uploadFiles: s3UploadFiles,
+  }),
+);

@@ -1,0 +1,431 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServiceDeps } from '../deps.js';
+import { AppError, TikTokError } from '../errors.js';
+import { getFreshAccessToken, withFreshAccessToken } from '../lifecycle/fresh-access-token.js';
+import { num, str } from '../store/attributes.js';
+import { allPostShards, type PostKey, type PostRecord } from '../store/post-store.js';
+import { DUE_INDEX } from '../store/table-schema.js';
+import { type ChunkPlan, chunkAt, planChunks } from './chunk-plan.js';
+import { postingOptionsWith, SCOPE_FOR_MODE, UNAUDITED_PUBLIC_ACCOUNT } from './creator-info.js';
+import { finishPost } from './post-outcome.js';
+import { checkPostStatus, nextCheckDelay } from './status-follow-up.js';
+
+/** A publisher holds a post this long without writing progress; a holder that died is taken over after it. */
+export const PUBLISH_LEASE_MS = 120_000;
+/** A chunk PUT answered 5xx or not at all is tried this many times in one run. */
+const CHUNK_ATTEMPTS = 3;
+const CHUNK_TIMEOUT_MS = 5 * 60_000;
+/** Rate-limited or TikTok unreachable before init: try again after this (init was not sent). */
+const RETRY_BEFORE_INIT_MS = 60_000;
+/** TikTok's upload URL lives an hour; we stop using it a little before. */
+const UPLOAD_URL_LIFETIME_MS = 55 * 60_000;
+
+export type PublisherReport = {
+  due: number;
+  started: number;
+  resumed: number;
+  checked: number;
+  skipped: number;
+};
+
+/**
+ * One publisher run: every due post in the due index is worked on once — a scheduled post is claimed and started,
+ * a publishing post whose holder died is resumed (or failed as `publish_interrupted` if init's answer was lost),
+ * a processing post gets one status check. Bounded concurrency; stops taking new work near the deadline.
+ */
+export async function runPublisher(
+  deps: ServiceDeps,
+  options: {
+    deadline: number;
+    /** Also check every post waiting on TikTok now, whatever its backoff (POST /dev/posts/run). */
+    checkWaiting?: boolean;
+  },
+): Promise<PublisherReport> {
+  const report: PublisherReport = { due: 0, started: 0, resumed: 0, checked: 0, skipped: 0 };
+  const keys: PostKey[] = [];
+  for (const shard of allPostShards()) {
+    let startKey: Record<string, never> | undefined;
+    do {
+      const dueBefore = deps.now() + (options.checkWaiting ? 10 * 60_000 : 0);
+      const page = await deps.posts.queryDue({ shard, dueBefore, limit: 100, startKey });
+      keys.push(...page.keys);
+      startKey = page.nextKey as typeof startKey;
+    } while (startKey && keys.length < 1000);
+  }
+  report.due = keys.length;
+  const queue = [...keys];
+  const worker = async () => {
+    for (let key = queue.shift(); key; key = queue.shift()) {
+      if (deps.now() > options.deadline - 10_000) return;
+      try {
+        const outcome = await processPost(deps, key, options.deadline, options.checkWaiting ?? false);
+        report[outcome] += 1;
+      } catch (error) {
+        deps.logger.error('publishing a post failed', { event: 'publish_error', postId: key.postId, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: deps.config.publishing.concurrency }, worker));
+  return report;
+}
+
+/** The work one due post needs now. */
+export async function processPost(
+  deps: ServiceDeps,
+  key: PostKey,
+  deadline: number,
+  checkWaiting = false,
+): Promise<'started' | 'resumed' | 'checked' | 'skipped'> {
+  const post = await deps.posts.get(key);
+  if (!post) return 'skipped';
+  if (post.status === 'processing') {
+    if (!checkWaiting && (post.dueAt ?? 0) > deps.now()) return 'skipped';
+    await checkPostStatus(deps, post);
+    return 'checked';
+  }
+  if (post.status !== 'scheduled' && post.status !== 'publishing') return 'skipped';
+  const owner = `publisher-${randomUUID()}`;
+  const before = await deps.posts.claim(key, owner, deps.now(), PUBLISH_LEASE_MS);
+  if (!before) return 'skipped';
+  const held = { ...before, status: 'publishing' as const, leaseOwner: owner };
+  switch (before.stage) {
+    case undefined:
+    case 'claimed':
+      await startPublishing(deps, held, owner, deadline);
+      return before.status === 'scheduled' ? 'started' : 'resumed';
+    case 'init_sent':
+      // init may have reached TikTok, its publish_id is lost: sending init again could post twice.
+      await finishPost(deps, key, {
+        status: 'failed',
+        from: ['publishing'],
+        owner,
+        failReason: 'publish_interrupted',
+      });
+      return 'resumed';
+    case 'uploading':
+      await uploadChunks(deps, held, owner, deadline);
+      return 'resumed';
+  }
+}
+
+/**
+ * creator_info again (the creator's options may have changed since scheduling), the file, the chunk plan, then
+ * init — at most once: the post is marked `init_sent` before the request leaves, so no later run sends it again.
+ */
+async function startPublishing(
+  deps: ServiceDeps,
+  post: PostRecord,
+  owner: string,
+  deadline: number,
+): Promise<void> {
+  const key = keyOf(post);
+  const fail = (failReason: string) =>
+    finishPost(deps, key, { status: 'failed', from: ['publishing'], owner, failReason });
+
+  let plan: ChunkPlan;
+  try {
+    plan = planChunks(post.videoSize, deps.chunkRules);
+  } catch {
+    await fail('video_size_not_allowed');
+    return;
+  }
+  const stored = await deps.uploadFiles.head(post.objectKey).catch(() => 'unavailable' as const);
+  if (stored === 'unavailable') return retryLater(deps, post, owner, 'upload_storage_unavailable');
+  if (!stored || stored.size !== post.videoSize) {
+    await fail('upload_missing');
+    return;
+  }
+
+  let token: Awaited<ReturnType<typeof getFreshAccessToken>>;
+  try {
+    token = await getFreshAccessToken(deps, key);
+  } catch (error) {
+    if (
+      error instanceof AppError &&
+      (error.code === 'connection_not_found' || error.code === 'connection_reauth_required')
+    ) {
+      await fail(error.code === 'connection_not_found' ? 'connection_removed' : 'connection_reauth_required');
+      return;
+    }
+    return retryLater(deps, post, owner, error instanceof AppError ? error.code : 'internal');
+  }
+  if (!token.record.scopes.includes(SCOPE_FOR_MODE[post.mode])) {
+    await fail('scope_not_authorized');
+    return;
+  }
+
+  if (post.mode === 'direct') {
+    try {
+      const options = await withFreshAccessToken(deps, key, (accessToken, record) =>
+        postingOptionsWith(deps, accessToken, record),
+      );
+      if (options.postingBlockedReason) {
+        await fail(options.postingBlockedReason);
+        return;
+      }
+      if (!(options.allowedPrivacyLevels as string[]).includes(post.privacyLevel)) {
+        await fail('privacy_level_option_mismatch');
+        return;
+      }
+    } catch (error) {
+      if (error instanceof TikTokError && !error.retryable && error.tiktokCode) {
+        await fail(error.tiktokCode);
+        return;
+      }
+      return retryLater(deps, post, owner, error instanceof AppError ? error.code : 'internal');
+    }
+  }
+
+  const marked = await deps.posts.updateAsHolder(key, owner, {
+    stage: 'claimed',
+    set: { stage: str('init_sent'), updatedAt: num(deps.now()) },
+  });
+  if (!marked) return; // lost the lease: whoever holds it now carries on
+  let init: Awaited<ReturnType<ServiceDeps['tiktokPosting']['init']>>;
+  try {
+    init = await withFreshAccessToken(deps, key, (accessToken) =>
+      deps.tiktokPosting.init(accessToken, {
+        mode: post.mode,
+        postInfo: {
+          title: post.caption,
+          privacyLevel: post.privacyLevel as never,
+          disableComment: post.disableComment,
+          disableDuet: post.disableDuet,
+          disableStitch: post.disableStitch,
+          brandContentToggle: post.brandContentToggle,
+          brandOrganicToggle: post.brandOrganicToggle,
+        },
+        source: plan,
+      }),
+    );
+  } catch (error) {
+    await initRefused(deps, post, owner, error);
+    return;
+  }
+  await deps.publishCheckpoint('init_answered');
+  const recorded = await deps.posts.recordInit(key, owner, {
+    publishId: init.publishId,
+    uploadUrl: init.uploadUrl,
+    uploadUrlExpiresAt: deps.now() + UPLOAD_URL_LIFETIME_MS,
+    chunkSize: plan.chunkSize,
+    totalChunks: plan.totalChunkCount,
+    now: deps.now(),
+  });
+  if (!recorded) {
+    deps.logger.error('init answered but the post was taken over', {
+      event: 'publish_init_orphaned',
+      postId: post.postId,
+      publishId: init.publishId,
+    });
+    return;
+  }
+  deps.logger.info('TikTok init answered', {
+    event: 'publish_init',
+    postId: post.postId,
+    publishId: init.publishId,
+    chunks: plan.totalChunkCount,
+    tiktokLogId: init.logId,
+  });
+  const current = await deps.posts.get(key);
+  if (current) await uploadChunks(deps, current, owner, deadline);
+}
+
+/**
+ * TikTok's answer to init was an error. A definite refusal (an error code in the answer) created nothing: a rate
+ * limit goes back to the queue, anything else is the post's fail reason, never retried blindly. No answer (timeout,
+ * network, 5xx) leaves it open whether TikTok created the post: `publish_interrupted`, the user decides.
+ */
+async function initRefused(
+  deps: ServiceDeps,
+  post: PostRecord,
+  owner: string,
+  error: unknown,
+): Promise<void> {
+  const key = keyOf(post);
+  const httpStatus = error instanceof TikTokError ? Number(error.logFields.tiktokHttpStatus ?? 0) : 0;
+  const definite =
+    error instanceof TikTokError &&
+    error.tiktokCode !== undefined &&
+    error.tiktokCode !== 'internal_error' &&
+    httpStatus < 500;
+  if (definite && error.code === 'tiktok_rate_limited') {
+    const back = await deps.posts.updateAsHolder(key, owner, {
+      stage: 'init_sent',
+      set: { stage: str('claimed'), updatedAt: num(deps.now()) },
+    });
+    if (back)
+      await retryLater(deps, back, owner, 'tiktok_rate_limited', (error.retryAfterSeconds ?? 60) * 1000);
+    return;
+  }
+  const failReason = definite ? (error.tiktokCode as string) : 'publish_interrupted';
+  deps.logger.warn('TikTok init refused or unanswered', {
+    event: 'publish_init_failed',
+    postId: post.postId,
+    failReason,
+    tiktokLogId: error instanceof TikTokError ? error.logId : undefined,
+  });
+  await finishPost(deps, key, { status: 'failed', from: ['publishing'], owner, failReason });
+}
+
+/**
+ * The chunks from `nextChunk` on, each streamed from S3 by a ranged GET into the PUT, progress recorded after
+ * each, so a run that stops (deadline, crash) is resumed at the next chunk while the upload URL lives.
+ */
+async function uploadChunks(
+  deps: ServiceDeps,
+  post: PostRecord,
+  owner: string,
+  deadline: number,
+): Promise<void> {
+  const key = keyOf(post);
+  const fail = (failReason: string) =>
+    finishPost(deps, key, { status: 'failed', from: ['publishing'], owner, failReason });
+  const { uploadUrl, chunkSize, totalChunks } = post;
+  if (!uploadUrl || !chunkSize || !totalChunks || !post.publishId) {
+    await fail('publish_interrupted');
+    return;
+  }
+  const plan: ChunkPlan = { videoSize: post.videoSize, chunkSize, totalChunkCount: totalChunks };
+  let next = post.nextChunk;
+  let slowest = 0;
+  while (next < totalChunks) {
+    if ((post.uploadUrlExpiresAt ?? 0) < deps.now()) {
+      await fail('upload_url_expired');
+      return;
+    }
+    if (deps.now() + slowest * 2 + 15_000 > deadline) {
+      // Out of time: give the post back at once; the next run resumes at this chunk.
+      await releaseLease(deps, key, owner, deps.now());
+      return;
+    }
+    const chunk = chunkAt(plan, next);
+    const started = Date.now();
+    const answer = await sendChunk(deps, post, chunk, uploadUrl);
+    slowest = Math.max(slowest, Date.now() - started);
+    if (answer === 'unreachable') {
+      await releaseLease(deps, key, owner, deps.now() + 30_000);
+      return;
+    }
+    if (answer.status === 206 || answer.status === 201) {
+      next += 1;
+      const done = answer.status === 201 || next >= totalChunks;
+      const now = deps.now();
+      const saved = done
+        ? await deps.posts.markProcessing(key, owner, now, now + nextCheckDelay(0))
+        : await deps.posts.updateAsHolder(key, owner, {
+            set: {
+              nextChunk: num(next),
+              updatedAt: num(now),
+              leaseUntil: num(now + PUBLISH_LEASE_MS),
+              [DUE_INDEX.sortKey]: num(now + PUBLISH_LEASE_MS),
+            },
+          });
+      if (!saved) return; // taken over
+      await deps.publishCheckpoint('chunk_sent');
+      if (done) return;
+      continue;
+    }
+    if (answer.status === 416) {
+      // Out of step (an answer lost after TikTok took a chunk): ask TikTok how far it got and go on from there.
+      const synced = await resync(deps, post, plan);
+      if (synced === undefined) {
+        await fail('upload_out_of_sync');
+        return;
+      }
+      next = synced;
+      continue;
+    }
+    await fail(
+      answer.status === 403
+        ? 'upload_url_expired'
+        : answer.status === 404
+          ? 'upload_task_missing'
+          : `upload_rejected_${answer.status}`,
+    );
+    return;
+  }
+}
+
+async function sendChunk(
+  deps: ServiceDeps,
+  post: PostRecord,
+  chunk: { index: number; first: number; last: number },
+  uploadUrl: NonNullable<PostRecord['uploadUrl']>,
+): Promise<{ status: number } | 'unreachable'> {
+  for (let attempt = 1; attempt <= CHUNK_ATTEMPTS; attempt++) {
+    try {
+      const body = await deps.uploadFiles.readRange(post.objectKey, chunk.first, chunk.last);
+      const answer = await deps.tiktokPosting.putChunk({
+        uploadUrl,
+        contentType: post.contentType,
+        first: chunk.first,
+        last: chunk.last,
+        total: post.videoSize,
+        body,
+        timeoutMs: CHUNK_TIMEOUT_MS,
+      });
+      if (answer.status < 500) return answer;
+      deps.logger.warn('chunk upload answered 5xx; retrying', {
+        event: 'publish_chunk_retry',
+        postId: post.postId,
+        chunk: chunk.index,
+        status: answer.status,
+        attempt,
+        tiktokLogId: answer.logId,
+      });
+    } catch (error) {
+      deps.logger.warn('chunk upload failed; retrying', {
+        event: 'publish_chunk_retry',
+        postId: post.postId,
+        chunk: chunk.index,
+        attempt,
+        reason: error instanceof AppError ? error.code : (error as Error).name,
+      });
+    }
+    await sleep(200 * 2 ** attempt);
+  }
+  return 'unreachable';
+}
+
+/** TikTok's `uploaded_bytes` names the next chunk; undefined when it is not a chunk boundary. */
+async function resync(deps: ServiceDeps, post: PostRecord, plan: ChunkPlan): Promise<number | undefined> {
+  try {
+    const { status } = await withFreshAccessToken(deps, keyOf(post), (accessToken) =>
+      deps.tiktokPosting.status(accessToken, post.publishId as string),
+    );
+    const uploaded = status.uploadedBytes;
+    if (uploaded === undefined) return undefined;
+    if (uploaded === plan.videoSize) return plan.totalChunkCount;
+    return uploaded % plan.chunkSize === 0 ? uploaded / plan.chunkSize : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Not now (init not sent): the lease goes, and the post is due again after `delayMs`. */
+async function retryLater(
+  deps: ServiceDeps,
+  post: PostRecord,
+  owner: string,
+  reason: string,
+  delayMs = RETRY_BEFORE_INIT_MS,
+): Promise<void> {
+  deps.logger.warn('publishing postponed', {
+    event: 'publish_postponed',
+    postId: post.postId,
+    reason,
+    delayMs,
+  });
+  await releaseLease(deps, keyOf(post), owner, deps.now() + delayMs);
+}
+
+async function releaseLease(deps: ServiceDeps, key: PostKey, owner: string, dueAt: number): Promise<void> {
+  await deps.posts.updateAsHolder(key, owner, {
+    set: { leaseUntil: num(dueAt - 1), [DUE_INDEX.sortKey]: num(dueAt), updatedAt: num(deps.now()) },
+  });
+}
+
+function keyOf(post: PostRecord): PostKey {
+  return { appUser: post.appUser, openId: post.openId, postId: post.postId };
+}
