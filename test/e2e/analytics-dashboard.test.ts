@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
 import { dynamodbEndpoint } from '../support/dynamodb.js';
 
-/** The analytics dashboard in Chromium, after a simulated fortnight of snapshots against the live emulator. */
+/** The analytics dashboard in Chromium, after five simulated days of snapshots against the live emulator. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available && process.env.REQUIRE_BROWSER_TESTS === '1') {
@@ -57,7 +57,7 @@ describe.skipIf(!available)('the analytics dashboard in Chromium', () => {
     await page.click('#tiktok-authorize');
     await page.waitForURL(/\/platforms\/connect/);
 
-    const simulated = await fetch(`${stack.url}/dev/analytics/simulate?days=14`, { method: 'POST' });
+    const simulated = await fetch(`${stack.url}/dev/analytics/simulate?days=5`, { method: 'POST' });
     expect(simulated.status).toBe(200);
     expect((await simulated.json()).videoSnapshots).toBeGreaterThan(0);
 
