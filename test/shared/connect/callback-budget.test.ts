@@ -82,8 +82,10 @@ describe('callback time budget', () => {
   it('connects as usual when TikTok answers within the budget', async () => {
     const { authorizeUrl, cookies } = await driver.begin({ sub: 'budget-fine' });
     service.emulator.faults.push({ endpoint: 'token', kind: 'slow', delayMs: 300 });
-    const { answer } = await callbackWithin(15_000, driver.consent(authorizeUrl).query, cookies);
-    expect(outcomeOf(answer).tiktok).toBe('connected');
+    const consent = driver.consent(authorizeUrl);
+    const { answer } = await callbackWithin(15_000, consent.query, cookies);
+    expect(await driver.confirmCallback(answer, 'budget-fine')).toBe(consent.user.openId);
+    expect(service.emulator.calls.count('revoke')).toBe(0);
   });
 });
 

@@ -1,8 +1,10 @@
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../shared/store/hashing.js';
-import { connectDriver, outcomeOf } from '../../support/connect-driver.js';
+import { httpApiEvent, lambdaContext } from '../../support/api-events.js';
+import { connectDriver, type HttpAnswer, outcomeOf } from '../../support/connect-driver.js';
 import { localDynamoClient } from '../../support/dynamodb.js';
+import { handlerOf } from '../../support/function-handlers.js';
 import { APP_ORIGIN, startTestService, type TestService } from '../../support/service.js';
 import { forgetAccount, tableItems } from '../../support/table-items.js';
 
@@ -150,22 +152,28 @@ describe('what the callback believes (finding 5)', () => {
 
   it('refuses a user-info answer naming another open_id than the token, and revokes the grant', async () => {
     await forgetAccount(service, service.emulator.users[0]?.openId as string);
-    const real = service.deps.tiktokUserInfo;
-    // TikTok's user info answering for someone else: the real emulator answer with its open_id swapped.
-    service.deps.tiktokUserInfo = async (token, fields) => {
-      const answer = await real(token, fields);
-      return {
-        ...answer,
-        profile: { ...answer.profile, openId: service.emulator.users[1]?.openId as string },
-      };
-    };
-    try {
-      const { authorizeUrl, cookies } = await driver.begin({ sub: 'other-open-id' });
-      const answer = await driver.callback(driver.consent(authorizeUrl).query, cookies);
-      expect(outcomeOf(answer).reason).toBe('tiktok_bad_response');
-    } finally {
-      service.deps.tiktokUserInfo = real;
-    }
+    const otherOpenId = service.emulator.users[1]?.openId as string;
+    // The callback as deployed (its own function deps), with TikTok's user info answering for someone else: the
+    // real emulator answer with its open_id swapped.
+    const callback = await handlerOf(service, 'CallbackFunction', {
+      adapt: (deps) => ({
+        ...deps,
+        tiktokUserInfo: async (token, fields, options) => {
+          const answer = await deps.tiktokUserInfo(token, fields, options);
+          return { ...answer, profile: { ...answer.profile, openId: otherOpenId } };
+        },
+      }),
+    });
+    const { authorizeUrl, cookies } = await driver.begin({ sub: 'other-open-id' });
+    const consent = driver.consent(authorizeUrl);
+    expect(consent.user.openId).not.toBe(otherOpenId);
+    const answer = (await callback(
+      httpApiEvent({ path: '/auth/tiktok/callback', query: consent.query, cookies }),
+      lambdaContext,
+    )) as HttpAnswer;
+    expect(outcomeOf(answer)).toMatchObject({ tiktok: 'error', reason: 'tiktok_bad_response' });
+    expect(outcomeOf(answer).url.searchParams.has('confirmation')).toBe(false);
+    expect(service.emulator.calls.count('user_info')).toBe(1);
     expect((await tableItems(service)).filter((i) => i.appUser?.S === 'other-open-id')).toEqual([]);
     expect(service.emulator.calls.count('revoke')).toBe(1);
   });
