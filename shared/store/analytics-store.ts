@@ -81,6 +81,9 @@ const MAX_BATCH_ATTEMPTS = 8;
  * newest first for paging. Points are stored as strings in String Sets, so writing the same point twice (a retry, a
  * pass that died after writing) adds nothing.
  */
+
+/** Videos one UpdateItem adds points for: 50 × (`#vNN :vNN`, a name, a set) stays well under the 4 KB limit. */
+const VIDEOS_PER_UPDATE = 50;
 export class AnalyticsStore {
   readonly #db: DynamoDBClient;
   readonly #tableName: string;
@@ -298,33 +301,37 @@ export class AnalyticsStore {
       videos.set(id, [...(videos.get(id) ?? []), point]);
     }
     for (const [day, points] of byDay) {
-      const names: Record<string, string> = { '#ttl': 'ttl' };
-      const values: Item = {
-        ':ttl': num(this.#expiry(Date.parse(`${day}T00:00:00Z`) + DAY_MS)),
-        ':kind': str('analytics_day'),
-      };
-      const add: string[] = [];
-      if (points.account.length > 0) {
-        add.push('#a :a');
-        names['#a'] = 'a';
-        values[':a'] = { SS: points.account.map(encodeAccountPoint) };
+      // DynamoDB caps an update expression at 4 KB: a day's videos go in slices of VIDEOS_PER_UPDATE, each its
+      // own ADD to string sets (idempotent, so a slice written twice after a retry changes nothing).
+      const videos = [...points.videos];
+      for (let first = 0; first === 0 || first < videos.length; first += VIDEOS_PER_UPDATE) {
+        const names: Record<string, string> = { '#ttl': 'ttl' };
+        const values: Item = {
+          ':ttl': num(this.#expiry(Date.parse(`${day}T00:00:00Z`) + DAY_MS)),
+          ':kind': str('analytics_day'),
+        };
+        const add: string[] = [];
+        if (first === 0 && points.account.length > 0) {
+          add.push('#a :a');
+          names['#a'] = 'a';
+          values[':a'] = { SS: points.account.map(encodeAccountPoint) };
+        }
+        videos.slice(first, first + VIDEOS_PER_UPDATE).forEach(([id, videoPoints], i) => {
+          add.push(`#v${i} :v${i}`);
+          names[`#v${i}`] = `v${id}`;
+          values[`:v${i}`] = { SS: [...new Set(videoPoints.map(encodeVideoPoint))] };
+        });
+        if (add.length === 0) continue;
+        await this.#db.send(
+          new UpdateItemCommand({
+            TableName: this.#tableName,
+            Key: keyItem(key, `DAY#${day}`),
+            UpdateExpression: `SET #ttl = :ttl, kind = :kind ADD ${add.join(', ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
       }
-      let i = 0;
-      for (const [id, videoPoints] of points.videos) {
-        add.push(`#v${i} :v${i}`);
-        names[`#v${i}`] = `v${id}`;
-        values[`:v${i}`] = { SS: [...new Set(videoPoints.map(encodeVideoPoint))] };
-        i++;
-      }
-      await this.#db.send(
-        new UpdateItemCommand({
-          TableName: this.#tableName,
-          Key: keyItem(key, `DAY#${day}`),
-          UpdateExpression: `SET #ttl = :ttl, kind = :kind ADD ${add.join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
     }
     return byDay.size;
   }
