@@ -32,7 +32,13 @@ export const SMALL_RULES: ChunkRules = {
 
 /** The service with posting on: the local S3 (global setup), the emulator with the same small chunk rules. */
 export async function startPostingService(
-  options: { env?: Record<string, string>; overrides?: DepsOverrides; rules?: ChunkRules } = {},
+  options: {
+    env?: Record<string, string>;
+    overrides?: DepsOverrides;
+    rules?: ChunkRules;
+    /** `key-file` when a child process opens the tokens too (it cannot reach the KMS stand-in). */
+    tokenKeys?: 'kms' | 'key-file';
+  } = {},
 ): Promise<TestService> {
   const env = {
     TIKTOK_SCOPES: POSTING_SCOPES,
@@ -48,6 +54,7 @@ export async function startPostingService(
   });
   const service = await startTestService({
     env,
+    ...(options.tokenKeys ? { tokenKeys: options.tokenKeys } : {}),
     overrides: { uploadFiles: files, chunkRules: rules, ...options.overrides },
   });
   service.emulator.setOptions({

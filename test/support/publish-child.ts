@@ -11,7 +11,8 @@ import { runPublisher } from '../../shared/publish/publisher.js';
 const env = process.env;
 const config = loadConfig(env);
 const deps = createDeps(config, {
-  logger: new Logger({ sink: () => undefined }),
+  // Warnings and errors to stderr: the parent shows them when the child does not stop where it should.
+  logger: new Logger({ sink: (line) => process.stderr.write(`${line}\n`), level: 'warn' }),
   metrics: () => undefined,
   ...(s3UploadFiles(config) ? { uploadFiles: s3UploadFiles(config) } : {}),
   publishCheckpoint: async (name) => {

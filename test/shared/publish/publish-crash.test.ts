@@ -14,6 +14,8 @@ beforeAll(async () => {
   // The child plans with TikTok's real rules, so this test does too (its video is one small chunk).
   service = await startPostingService({
     rules: TIKTOK_CHUNK_RULES,
+    // The child opens the connection's tokens itself: sealed with the key file, not the KMS stand-in.
+    tokenKeys: 'key-file',
     overrides: { now: () => Date.now() + clockOffset },
   });
 });
