@@ -443,18 +443,6 @@ describe.skipIf(!available)('the connect page in Chromium', { timeout: 120_000 }
     /** Where the redirector sends the next browser that asks (the attacker’s own link shortener). */
     let redirectTarget = '';
 
-    beforeAll(async () => {
-      redirector = createServer((_request, response) => {
-        response.writeHead(302, { location: redirectTarget });
-        response.end();
-      });
-      await new Promise<void>((done) => redirector.listen(0, '127.0.0.1', done));
-      redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/r/tiktok`;
-    });
-    afterAll(async () => {
-      await new Promise((done) => redirector?.close(done));
-    });
-
     const tokenOf = async (sub: string) =>
       ((await (await fetch(`${stack.url}/dev/token?sub=${sub}`)).json()) as { token: string }).token;
     const connectionsOf = async (sub: string) => {
@@ -464,13 +452,37 @@ describe.skipIf(!available)('the connect page in Chromium', { timeout: 120_000 }
       return ((await answer.json()) as { connections: unknown[] }).connections;
     };
 
+    beforeAll(async () => {
+      redirector = createServer((_request, response) => {
+        response.writeHead(302, { location: redirectTarget });
+        response.end();
+      });
+      await new Promise<void>((done) => redirector.listen(0, '127.0.0.1', done));
+      redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/r/tiktok`;
+
+      // The cases above left account 1 stored for e2e-erin (waiting for a reconnect), e2e-frank (a permission
+      // missing) and e2e-ivan (the phone screen). They disconnect it, so no stored connection holds its grant any
+      // more: the grant the victim gives below is held by nobody and must be revoked.
+      const openId = stack.emulator?.users[1]?.openId as string;
+      for (const holder of ['e2e-erin', 'e2e-frank', 'e2e-ivan']) {
+        const disconnected = await fetch(`${stack.url}/tiktok/connections/${openId}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${await tokenOf(holder)}` },
+        });
+        expect(disconnected.status, `${holder}: ${await disconnected.text()}`).toBe(200);
+      }
+    });
+    afterAll(async () => {
+      await new Promise((done) => redirector?.close(done));
+    });
+
     it.each([
       ['a link in a post on the platform', false],
       ['the same post linking through the attacker’s redirector', true],
     ])('attaches nothing when the victim follows %s and approves on TikTok', async (_how, viaRedirector) => {
       const attacker = `e2e-mallory-${viaRedirector ? 'r' : 'p'}`;
       const victim = `e2e-valerie-${viaRedirector ? 'r' : 'p'}`;
-      // Account 1: the disconnect case above left no stored connection holding its grant.
+      // Account 1: no stored connection holds its grant (see beforeAll).
       const account = stack.emulator?.users[1];
       if (!account) throw new Error('the emulator has no second account');
       // The attacker starts a connect for himself and plants the launch link.
