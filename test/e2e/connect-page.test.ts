@@ -254,6 +254,9 @@ describe.skipIf(!available)('the connect page in Chromium', { timeout: 120_000 }
     await connectThroughTikTok(page, { account: 0 });
     await poll(() => page.textContent('#outcome')).toMatch(/is connected\.$/);
     await page.click('#signout-button');
+    await poll(() => page.isHidden('#outcome')).toBe(true);
+    // …and stays hidden: nothing still in flight from the signed-out session brings it back.
+    await page.waitForTimeout(500);
     expect(await page.isHidden('#outcome')).toBe(true);
     await signIn(page, 'e2e-gina');
     await page.reload();
@@ -261,6 +264,9 @@ describe.skipIf(!available)('the connect page in Chromium', { timeout: 120_000 }
     await poll(() => page.isVisible('#outcome')).toBe(true);
     await page.click('#signout-button');
     await signIn(page, 'e2e-other-user');
+    await poll(() => page.isHidden('#outcome')).toBe(true);
+    // …and stays hidden: nothing still in flight from the signed-out session brings it back.
+    await page.waitForTimeout(500);
     expect(await page.isHidden('#outcome')).toBe(true);
     await poll(() => page.isVisible('#accounts-empty')).toBe(true);
     await page.close();
