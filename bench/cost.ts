@@ -8,6 +8,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../shared/config.js';
+import {
+  type AnalyticsCost,
+  type AnalyticsUsage,
+  analyticsCost,
+  bytesPerPoint,
+  readAnalyticsMeasured,
+} from './cost/analytics.js';
 import { monthlyCost, type Scenario, type ScenarioCost, SERVICES, type Usage } from './cost/model.js';
 import { PRICES } from './cost/prices.js';
 import { readStackFacts, type StackFacts } from './cost/stack-facts.js';
@@ -78,6 +86,30 @@ for (const hours of TOKEN_HOURS) {
     results.push(monthlyCost(report, facts, usage, { accounts, accessTokenHours: hours }));
 }
 
+// Analytics snapshots: their own table, so the figures above stay comparable with earlier runs.
+const analyticsMeasured = readAnalyticsMeasured(RESULTS);
+const analyticsSettings = loadConfig({ TIKTOK_CLIENT_KEY: 'bench', TIKTOK_CLIENT_SECRET: 'bench' }).analytics;
+const analyticsUsage: AnalyticsUsage = {
+  daysPerMonth: usage.daysPerMonth,
+  videosPerAccount: 100,
+  videosPerCall: 20,
+  dashboardViewsPerWeek: 1,
+  dashboardDays: 30,
+  timeoutMs: 14 * 60_000,
+  tiktokLatencyMs: usage.tiktokLatencyMs,
+  // at + views (6 digits), likes (4), comments (3), shares (3); at + followers (6), following (3), likes (7), videos (3)
+  videoPointBytes: bytesPerPoint([6, 4, 3, 3]),
+  accountPointBytes: bytesPerPoint([6, 3, 7, 3]),
+  videoAttributeBytes: 20,
+  // pk: ANALYTICS# + open_id (~40) + # + app user (~36); sk: DAY#YYYY-MM-DD; kind, ttl, downsampled and their names
+  dayItemFixedBytes: 2 + 87 + 2 + 14 + 4 + 13 + 3 + 11 + 12 + 1 + 1,
+  videoItemBytes: 300,
+};
+const analytics = ACCOUNTS.map((accounts) =>
+  analyticsCost(analyticsMeasured, analyticsSettings, facts, analyticsUsage, accounts),
+);
+const analyticsFor = (accounts: number) => analytics.find((a) => a.accounts === accounts) as AnalyticsCost;
+
 const scenarioName = (s: Scenario) => `${s.accessTokenHours} h tokens, ${s.accounts.toLocaleString('en-US')}`;
 const header = ['service', ...results.map((r) => scenarioName(r.scenario))];
 const costRows = [
@@ -92,6 +124,7 @@ const costRows = [
   ['**total a month**', ...results.map((r) => `**${dollars(r.total)}**`)],
   ['per 1,000 accounts', ...results.map((r) => dollars((r.total / r.scenario.accounts) * 1000))],
 ];
+const analyticsRows = analyticsTable();
 const perAccountRows = perAccountTable(results);
 const refreshRows = refreshTable(results);
 const rateRows = rateTable(results);
@@ -103,6 +136,13 @@ console.log(
   textTable(
     header,
     costRows.map((row) => row.map((cell) => cell.replaceAll('**', ''))),
+  ),
+);
+console.log('\nAnalytics snapshots (not in the totals above)\n');
+console.log(
+  textTable(
+    ['analytics', ...header.slice(1)],
+    analyticsRows.map((row) => row.map((cell) => cell.replaceAll('**', ''))),
   ),
 );
 console.log('\nPer account a month\n');
@@ -120,6 +160,55 @@ function accessLogBytes(format: string): number {
   if (!format) throw new Error('the stack has no access-log format');
   return (
     Buffer.byteLength(format.replace(/\$context\.[\w.]+/g, (name) => ACCESS_LOG_SAMPLE[name] ?? '-')) + 1
+  );
+}
+
+function analyticsTable(): string[][] {
+  const first = analytics[0] as AnalyticsCost;
+  const forResult = (r: ScenarioCost) => analyticsFor(r.scenario.accounts);
+  return [
+    ...first.lines.map((line, i) => [
+      line.item,
+      ...results.map((r) => {
+        const l = forResult(r).lines[i] as AnalyticsCost['lines'][number];
+        return dollars(l.quantity * l.unitPrice);
+      }),
+    ]),
+    ['**analytics a month**', ...results.map((r) => `**${dollars(forResult(r).total)}**`)],
+    [
+      'analytics per 1,000 accounts',
+      ...results.map((r) => dollars((forResult(r).total / r.scenario.accounts) * 1000)),
+    ],
+    ['service + analytics a month', ...results.map((r) => dollars(r.total + forResult(r).total))],
+    [
+      'snapshot pass: time needed at the measured pace (s)',
+      ...results.map((r) => forResult(r).neededSeconds.toFixed(0)),
+    ],
+    [
+      'snapshot pass: billed (s, up to the 840 s timeout)',
+      ...results.map((r) => forResult(r).passSeconds.toFixed(0)),
+    ],
+    [
+      'default cadence kept (TikTok budget)',
+      ...results.map((r) => `${(100 * forResult(r).cadenceShare).toFixed(0)}%`),
+    ],
+    [
+      'storage per account (MB)',
+      ...results.map((r) => (forResult(r).storageBytesPerAccount / 1024 ** 2).toFixed(2)),
+    ],
+  ];
+}
+
+function analyticsLineItems(a: AnalyticsCost): string {
+  return markdownTable(
+    ['item', 'quantity', 'unit price', 'cost'],
+    a.lines.map((l) => [
+      l.item,
+      `${count(l.quantity)} ${l.unit}`,
+      unitPrice(l.unitPrice, l.unit),
+      dollars(l.quantity * l.unitPrice),
+    ]),
+    ['left'],
   );
 }
 
@@ -222,6 +311,14 @@ function markdown(): string {
     '',
     markdownTable(header, costRows),
     '',
+    '## Analytics snapshots',
+    '',
+    `Not in the totals above (so they stay comparable with earlier runs); the same for 24-hour and 2-hour tokens. From \`npm run bench:analytics\` (bench/results/analytics.json, analytics.md) and the analytics defaults.`,
+    '',
+    markdownTable(['analytics', ...header.slice(1)], analyticsRows),
+    '',
+    analyticsAssumptions(),
+    '',
     '## Assumptions',
     '',
     `- Each account: ${usage.connectsPerMonth} connect a month (start in JSON mode + launch + callback; an upper bound), its page shown ${usage.pageViewsPerDay} times a day (list of connections + profile + one videos page of 10), ${usage.disconnectsPerAccountMonth * 100}% disconnect and ${usage.webhooksPerAccountMonth * 100}% are deauthorized by TikTok's webhook a month. No video queries (each costs about what a videos page does). ${usage.daysPerMonth}-day months.`,
@@ -268,12 +365,36 @@ function markdown(): string {
       '</details>',
       '',
     ]),
+    ...analytics.flatMap((a) => [
+      `<details><summary>Analytics, ${a.accounts.toLocaleString('en-US')} accounts: ${dollars(a.total)}</summary>`,
+      '',
+      analyticsLineItems(a),
+      '',
+      '</details>',
+      '',
+    ]),
     `Prices used (bench/cost/prices.ts): ${Object.entries(PRICES)
       .map(([name, value]) => `${name} ${value}`)
       .join(', ')}.`,
     '',
     `Stack facts: ${JSON.stringify(stackFactsSummary(facts))}.`,
     '',
+  ].join('\n');
+}
+
+function analyticsAssumptions(): string {
+  const m = analyticsMeasured;
+  const u = analyticsUsage;
+  const s = analyticsSettings;
+  const a = analytics[0] as AnalyticsCost;
+  const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+  return [
+    `- Passes: every 15 minutes (96 a day, AnalyticsSnapshotFunction ${facts.functions.AnalyticsSnapshotFunction?.memoryMb} MB). A pass takes 0.5 s + its TikTok calls at ${a.msPerCall.toFixed(0)} ms each (the day-0 pass's wall time per call, ${m.passSeconds} s for ${m.passCalls} calls with ${s.concurrency} connections at a time, its ${m.latencyMs} ms emulator latency replaced by ${u.tiktokLatencyMs} ms; DynamoDB Local is slower than DynamoDB, so an upper bound), or longer when it spreads the busiest endpoint's calls at ${600 * s.budgetShare} a minute, billed up to the 14-minute timeout. A pass that needs more than the timeout leaves work for the next one (the cadence slips): see "time needed".`,
+    `- Each account has ${u.videosPerAccount} videos. Snapshots a day per account: the account every ${s.accountMs / 3_600_000} h (4, after its first ${s.accountYoungForMs / 3_600_000} h, which are not modelled) and ${a.videoSnapshotsPerAccountDay.toFixed(0)} video points: the measured steady ${m.perAccountDay.video_list} video/list + ${m.perAccountDay.video_query} video/query calls a day, ${u.videosPerCall} videos each (an upper bound: a call may carry fewer due videos). ${m.itemsPerSnapshot.toFixed(2)} items written per snapshot as measured, 1 WRU each; plus, per pass touching the account (${Math.max(m.perAccountDay.user_info, m.perAccountDay.video_list, m.perAccountDay.video_query)} a day), the day item's size beyond 1 KB (an update is billed at the larger of the item before and after: half a day's points on average) and the due-index entry.`,
+    `- Beyond ${m.capacityAccounts.toLocaleString('en-US')} accounts the snapshot budget (50% of TikTok's 600 calls a minute per endpoint) cannot keep the default cadence: the pass defers the oldest tiers, so calls and writes stop growing (the "cadence kept" row).`,
+    `- Storage: one day item per connection-day for ${s.retentionDays} days (steady state: an account connected over a year). A point as stored (\`at,c1,c2,c3,c4\` in a String Set) is about ${u.videoPointBytes} B for a video, ${u.accountPointBytes} B for the account, + ${u.videoAttributeBytes} B per video attribute name and ${u.dayItemFixedBytes} B of keys and attributes a day: a full day about ${kb(a.fullDayBytes)} KB, a downsampled day (after ${s.downsampleAfterDays} days: one point per video and the account) about ${kb(a.downsampledDayBytes)} KB, + 100 B DynamoDB overhead each; ${u.videosPerAccount} catalogue items of about ${u.videoItemBytes} B. PITR on the same table.`,
+    `- Dashboard: ${u.dashboardViewsPerWeek} view a week per account of ${u.dashboardDays} days: the measured 90-day series read (${m.seriesRcu} RCU for 1,000 videos, ${m.seriesMs} ms on DynamoDB Local) scaled to ${u.dashboardDays} days and ${u.videosPerAccount} videos: ${a.rcuPerView.toFixed(1)} RCU, one HTTP API request and one invocation per view. The other analytics routes (hashtags, followers, heatmap) read the same days.`,
+    "- Not included: the analytics passes' log lines, TikTok token refreshes they trigger (the refresher keeps tokens fresh), KMS and Secrets Manager calls of the pass (cached per container: a few per pass).",
   ].join('\n');
 }
 
