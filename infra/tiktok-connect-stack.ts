@@ -5,7 +5,7 @@ import { type Alarm, ComparisonOperator, Metric, Stats } from 'aws-cdk-lib/aws-c
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AccountPrincipal, Grant, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { DestinationOptions, IDestination } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
@@ -60,7 +60,7 @@ interface FunctionAccess {
   readonly clientSecret?: boolean;
   /** events:PutEvents on ConnectionEventsBus only, and EVENT_BUS_NAME. */
   readonly publishesEvents?: boolean;
-  /** The upload bucket: `presign` signs PUT URLs (s3:PutObject) and reads; `read` only reads (s3:GetObject). */
+  /** The upload bucket: `presign` signs PUT URLs (s3:PutObject) only; `read` only reads (s3:GetObject). */
   readonly uploads?: 'presign' | 'read';
   /** sqs:SendMessage on RefreshQueue, and REFRESH_QUEUE_URL. */
   readonly queuesRefreshWork?: boolean;
@@ -71,23 +71,31 @@ interface FunctionAccess {
 }
 
 /**
- * The display routes read TikTok with the connection's access token, refreshing it on demand under the
+ * The routes that call TikTok with the connection's access token, refreshing it on demand under the
  * refresher's lease: Get and Update the connection, open and seal tokens, the secret for TikTok's token
- * endpoint, and the refresh settings; a refresh that finds the grant gone publishes reauth_required.
- * The app-wide rate budget is a counter item (Update, Get). PutItem only with displayCacheSeconds > 0, for
- * the response cache (readsDisplayApi). 29 s: their reads give up after 25 s, and API Gateway waits 30 s at most.
+ * endpoint, and the refresh settings; a refresh that finds the grant gone publishes reauth_required. A refresh
+ * that lost its race to a disconnect revokes the new grant unless another connection of the account holds it:
+ * it looks them up by ByOpenId (Query), then Gets each. 29 s: waiting for another holder's refresh (10 s), a
+ * refresh (two TikTok calls of 8 s) and the call itself fit, and API Gateway waits 30 s at most.
  */
-const DISPLAY_READ_ACCESS = {
+const FRESH_TOKEN_ACCESS = {
   timeout: Duration.seconds(29),
   items: ['GetItem', 'UpdateItem'],
   tokenEnvelope: true,
   clientSecret: true,
   publishesEvents: true,
   refreshesTokens: true,
-  readsDisplayApi: true,
-  // A refresh that lost its race to a disconnect revokes the new grant unless another connection of the
-  // account holds it: it looks them up by ByOpenId (Query), then Gets each.
   query: OPEN_ID_INDEX.name,
+} as const satisfies Omit<FunctionAccess, 'description'>;
+
+/**
+ * The display routes: FRESH_TOKEN_ACCESS, and the Display API's app-wide rate budget, a counter item (Update,
+ * Get). PutItem only with displayCacheSeconds > 0, for the response cache (readsDisplayApi). Their reads give up
+ * after 25 s.
+ */
+const DISPLAY_READ_ACCESS = {
+  ...FRESH_TOKEN_ACCESS,
+  readsDisplayApi: true,
 } as const satisfies Omit<FunctionAccess, 'description'>;
 
 /**
@@ -185,22 +193,23 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
     refreshesTokens: true,
   },
   // Content posting (docs/publishing.md). creator_info is read with a fresh token (refreshed on demand as the
-  // display routes do); no post or upload item is touched.
+  // display routes do), never cached and outside the Display API's rate budget; no post or upload item is
+  // touched.
   CreatorInfoFunction: {
     description: 'TikTok Connect: creator_info of a connected TikTok account (posting options)',
-    ...DISPLAY_READ_ACCESS,
+    ...FRESH_TOKEN_ACCESS,
   },
-  // Reads the connection (Get), records the upload (Put) and signs a PUT URL for the bucket.
+  // Reads the connection (Get), records the upload (Put) and signs a PUT URL for the bucket; reads no object.
   CreateUploadFunction: {
     description: 'TikTok Connect: a presigned upload URL for a video',
     items: ['GetItem', 'PutItem'],
     uploads: 'presign',
   },
   // Reads connection and upload (Get), checks the file (HeadObject = GetObject), reads creator_info with a
-  // fresh token (as the display routes), stores the post (Put).
+  // fresh token (as CreatorInfoFunction), stores the post (Put).
   CreatePostFunction: {
     description: 'TikTok Connect: schedule a post',
-    ...DISPLAY_READ_ACCESS,
+    ...FRESH_TOKEN_ACCESS,
     items: ['GetItem', 'PutItem', 'UpdateItem'],
     uploads: 'read',
   },
@@ -221,12 +230,13 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   },
   // Every minute: reads what is due (DueForRefresh, POST# shards), claims by conditional Update, records init
   // with the publish_id lookup (TransactWriteItems = Put + Update), refreshes tokens on demand (as the display
-  // routes), reads the file by ranged GETs, publishes tiktok.post.* events.
+  // routes; ByOpenId for a refresh that lost its race to a disconnect), reads the file by ranged GETs,
+  // publishes tiktok.post.* events.
   PublisherFunction: {
     description: 'TikTok Connect: scheduled publisher (due posts, chunked uploads, status follow-up)',
     timeout: Duration.minutes(10),
     items: ['GetItem', 'PutItem', 'UpdateItem'],
-    query: DUE_INDEX.name,
+    query: [DUE_INDEX.name, OPEN_ID_INDEX.name],
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -246,12 +256,13 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   },
   // Analytics snapshots: finds what is due (AnalyticsDue), reads the catalogue and the days (Query on the
   // table), reads TikTok like the display routes (connection Get/Update, tokens opened and resealed on a
-  // refresh, the secret, the rate budget counter), writes points and schedules (Update), downsampled days (Put),
-  // deletes abandoned histories (BatchWriteItem) and publishes video_breakout.
+  // refresh, the secret, the rate budget counter; ByOpenId for a refresh that lost its race to a disconnect),
+  // writes points and schedules (Update), downsampled days (Put), deletes abandoned histories (BatchWriteItem)
+  // and publishes video_breakout.
   AnalyticsSnapshotFunction: {
     description: 'TikTok Connect: scheduled analytics snapshot pass',
     items: ['GetItem', 'UpdateItem', 'PutItem', 'BatchWriteItem'],
-    query: [ANALYTICS_DUE_INDEX.name, 'table'],
+    query: [ANALYTICS_DUE_INDEX.name, 'table', OPEN_ID_INDEX.name],
     tokenEnvelope: true,
     clientSecret: true,
     publishesEvents: true,
@@ -290,6 +301,20 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
     'authenticated by its HMAC-SHA256 signature over the timestamp and raw body, keyed with the client ' +
     'secret; a stale timestamp is refused and each delivery is processed once.',
 };
+
+/**
+ * An SQS on-failure destination whose function role may only send to the queue. Lambda sends the record with
+ * the function's role and needs nothing but sqs:SendMessage; CDK's SqsDestination also grants
+ * GetQueueAttributes and GetQueueUrl. The queue is SQS-managed encrypted: no key grant.
+ */
+function sendOnlyQueueDestination(queue: Queue): IDestination {
+  return {
+    bind: (_scope: Construct, fn, _options?: DestinationOptions) => {
+      Grant.addToPrincipal({ grantee: fn, actions: ['sqs:SendMessage'], resourceArns: [queue.queueArn] });
+      return { destination: queue.queueArn };
+    },
+  };
+}
 
 /** SQS recommends a visibility timeout of six times the consumer's timeout, so retries do not overlap. */
 const REFRESH_WORKER_TIMEOUT = Duration.minutes(2);
@@ -490,7 +515,7 @@ export class TikTokConnectStack extends Stack {
     // failed or timed out is recorded (request and error, never a token) for the alarm and the operator.
     refresher.lambda.configureAsyncInvoke({
       retryAttempts: 0,
-      onFailure: new SqsDestination(this.scheduledRunFailures),
+      onFailure: sendOnlyQueueDestination(this.scheduledRunFailures),
     });
     const scheduleInterval = Duration.minutes(settings.refresh.scheduleMinutes);
     new Rule(this, 'RefreshSchedule', {
@@ -773,8 +798,8 @@ export class TikTokConnectStack extends Stack {
     if (access.clientSecret) this.clientSecret.grantReadValue(fn);
     if (access.publishesEvents) this.eventBus.grantPutEventsTo(fn);
     if (access.uploads === 'presign') this.uploadBucket.grantPresignPut(fn);
+    if (access.uploads === 'read') this.uploadBucket.grantReadUploads(fn);
     if (access.uploads) {
-      this.uploadBucket.grantReadUploads(fn);
       const bucketId = Stack.of(this).getLogicalId(this.uploadBucket.node.defaultChild as CfnBucket);
       Validations.of(fn.lambda.role ?? fn).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/uploads/*]`,

@@ -12,6 +12,8 @@ const ENTRIES: Record<string, string> = {
   ...Object.fromEntries(ROUTES.map((route) => [route.functionName, route.entry])),
   RefresherFunction: 'functions/refresh-scheduled.ts',
   RefreshWorkerFunction: 'functions/refresh-worker.ts',
+  PublisherFunction: 'functions/publisher-scheduled.ts',
+  AnalyticsSnapshotFunction: 'functions/analytics-snapshot.ts',
 };
 
 /** Deploy-time values (tokens in the template) as a Lambda would see them. */
@@ -23,6 +25,7 @@ const RESOLVED: Record<string, string> = {
   EVENT_BUS_NAME: 'TikTokConnect-connection-events',
   REFRESH_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/TikTokConnect-RefreshQueue',
   TIKTOK_REDIRECT_URI: 'https://abc123.execute-api.eu-west-1.amazonaws.com/auth/tiktok/callback',
+  UPLOAD_BUCKET_NAME: 'tiktokconnect-uploadbucket-abc123',
 };
 
 describe('Lambda entries against the stack’s environments', () => {

@@ -15,6 +15,8 @@ const ALL_FUNCTIONS = [
   ...ROUTES.map((route) => route.functionName),
   'RefresherFunction',
   'RefreshWorkerFunction',
+  'PublisherFunction',
+  'AnalyticsSnapshotFunction',
 ];
 
 describe('TikTokConnectStack connection lifecycle', () => {
@@ -304,6 +306,8 @@ describe('TikTokConnectStack connection lifecycle', () => {
         Dimensions: [
           { Name: 'Operation', Value: 'analytics' },
           { Name: 'Service', Value: 'tiktok-connect' },
+          // Every metric carries its stack, so the alarms of two stacks in one account never see each other's.
+          { Name: 'Stack', Value: 'TikTokConnect' },
         ],
         Statistic: 'Minimum',
         Period: 900,

@@ -72,6 +72,7 @@ describe('OperationsDashboard', () => {
     (widget(title).properties.metrics ?? [])
       .map((row) => row[0])
       .filter((cell): cell is { expression: string; label?: string } => typeof cell === 'object');
+  // In the order the stack creates them: the routes', then the scheduled ones and the worker.
   const functionIds = [
     'StartConnectFunction',
     'LaunchConnectFunction',
@@ -82,15 +83,22 @@ describe('OperationsDashboard', () => {
     'VideoQueryFunction',
     'DisconnectFunction',
     'TikTokWebhookFunction',
-    'ConfirmConnectFunction',
-    'RefresherFunction',
-    'RefreshWorkerFunction',
+    'CreatorInfoFunction',
+    'CreateUploadFunction',
+    'CreatePostFunction',
+    'ListPostsFunction',
+    'GetPostFunction',
+    'CancelPostFunction',
     'AnalyticsSeriesFunction',
     'AnalyticsHashtagsFunction',
     'AnalyticsFollowersFunction',
     'AnalyticsVideosFunction',
     'AnalyticsBreakoutsFunction',
     'AnalyticsHeatmapFunction',
+    'ConfirmConnectFunction',
+    'RefresherFunction',
+    'PublisherFunction',
+    'RefreshWorkerFunction',
     'AnalyticsSnapshotFunction',
   ];
 

@@ -23,11 +23,17 @@ const CLIENT_SECRET = ['secretsmanager:GetSecretValue on ClientSecret'];
 const PUT_EVENTS = ['events:PutEvents on ConnectionEventsBus'];
 const items = (...actions: string[]) => actions.map((action) => `dynamodb:${action} on ConnectionsTable`);
 
-/** Reading TikTok for the frontend, refreshing the token on demand; the rate budget is a counter item. */
 /** A refresh or disconnect looks for other connections of the account before it revokes a grant. */
 const OTHER_HOLDERS = 'dynamodb:Query on ConnectionsTable/index/ByOpenId';
+const DUE_FOR_REFRESH = 'dynamodb:Query on ConnectionsTable/index/DueForRefresh';
+const PRESIGN_UPLOADS = 's3:PutObject on UploadBucket/uploads/*';
+const READ_UPLOADS = 's3:GetObject on UploadBucket/uploads/*';
 
-const DISPLAY_READ = [
+/**
+ * Calling TikTok with a token refreshed on demand; the display routes' rate budget is a counter item (the same
+ * GetItem and UpdateItem), their response cache is off here (no PutItem).
+ */
+const FRESH_TOKEN = [
   ...LOGS,
   ...TABLE_KEY_WRITE,
   ...items('GetItem', 'UpdateItem'),
@@ -60,9 +66,37 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...PUT_EVENTS,
   ],
   ListConnectionsFunction: [...LOGS, ...TABLE_KEY_READ, 'dynamodb:Query on ConnectionsTable'],
-  ProfileFunction: DISPLAY_READ,
-  VideosFunction: DISPLAY_READ,
-  VideoQueryFunction: DISPLAY_READ,
+  ProfileFunction: FRESH_TOKEN,
+  VideosFunction: FRESH_TOKEN,
+  VideoQueryFunction: FRESH_TOKEN,
+  CreatorInfoFunction: FRESH_TOKEN,
+  // Presigns a PUT; reads no object and opens no token.
+  CreateUploadFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('GetItem', 'PutItem'), PRESIGN_UPLOADS],
+  // Checks the uploaded file (HeadObject), reads creator_info with a fresh token, stores the post.
+  CreatePostFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'PutItem', 'UpdateItem'),
+    OTHER_HOLDERS,
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+    ...PUT_EVENTS,
+    READ_UPLOADS,
+  ],
+  ListPostsFunction: [...LOGS, ...TABLE_KEY_READ, ...items('GetItem'), 'dynamodb:Query on ConnectionsTable'],
+  GetPostFunction: [...LOGS, ...TABLE_KEY_READ, ...items('GetItem')],
+  CancelPostFunction: [...LOGS, ...TABLE_KEY_WRITE, ...items('GetItem', 'UpdateItem')],
+  PublisherFunction: [
+    ...LOGS,
+    ...TABLE_KEY_WRITE,
+    ...items('GetItem', 'PutItem', 'UpdateItem'),
+    DUE_FOR_REFRESH,
+    OTHER_HOLDERS,
+    ...TOKEN_ENVELOPE,
+    ...CLIENT_SECRET,
+    ...PUT_EVENTS,
+    READ_UPLOADS,
+  ],
   DisconnectFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
@@ -87,12 +121,14 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     ...TABLE_KEY_WRITE,
     ...items('GetItem', 'UpdateItem', 'DeleteItem'),
-    'dynamodb:Query on ConnectionsTable/index/DueForRefresh',
+    DUE_FOR_REFRESH,
     OTHER_HOLDERS,
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
     'sqs:SendMessage on RefreshQueue',
+    // Its on-failure destination: Lambda sends the failed run's record with the function's role.
+    'sqs:SendMessage on ScheduledRunFailures',
   ],
   RefreshWorkerFunction: [
     ...LOGS,
@@ -117,6 +153,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...items('GetItem', 'UpdateItem', 'PutItem', 'BatchWriteItem'),
     'dynamodb:Query on ConnectionsTable/index/AnalyticsDue',
     'dynamodb:Query on ConnectionsTable',
+    OTHER_HOLDERS,
     ...TOKEN_ENVELOPE,
     ...CLIENT_SECRET,
     ...PUT_EVENTS,
@@ -163,6 +200,11 @@ describe('TikTokConnectStack permissions', () => {
         [{ Ref: q.logicalId(stack.clientSecret) }, 'ClientSecret'],
         [{ 'Fn::GetAtt': [q.logicalId(stack.eventBus), 'Arn'] }, 'ConnectionEventsBus'],
         [{ 'Fn::GetAtt': [q.logicalId(stack.refreshQueue), 'Arn'] }, 'RefreshQueue'],
+        [{ 'Fn::GetAtt': [q.logicalId(stack.scheduledRunFailures), 'Arn'] }, 'ScheduledRunFailures'],
+        [
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [q.logicalId(stack.uploadBucket), 'Arn'] }, '/uploads/*']] },
+          'UploadBucket/uploads/*',
+        ],
         [{ 'Fn::GetAtt': [q.logicalId(fn.logGroup), 'Arn'] }, 'its log group'],
       ].map(([arn, name]) => [JSON.stringify(arn), name as string]),
     );
@@ -202,7 +244,7 @@ describe('TikTokConnectStack permissions', () => {
     expect(permissionsOf(id).sort()).toEqual([...expected].sort());
   });
 
-  it('lets only the refresher Query DueForRefresh, only the analytics snapshot AnalyticsDue, and only the list and the analytics routes and deletions the table', () => {
+  it('lets only the refresher and the publisher Query DueForRefresh, only the analytics snapshot AnalyticsDue, and only the lists, the analytics routes and deletions the table', () => {
     const queries = Object.fromEntries(
       Object.keys(EXPECTED_PERMISSIONS).map((id) => [
         id,
@@ -216,11 +258,16 @@ describe('TikTokConnectStack permissions', () => {
       Object.fromEntries(Object.entries(queries).filter(([, permissions]) => permissions.length)),
     ).toEqual({
       ListConnectionsFunction: ['dynamodb:Query on ConnectionsTable'],
+      ListPostsFunction: ['dynamodb:Query on ConnectionsTable'],
       // Every one of these revokes a grant only if no other connection of the account holds it.
       CallbackFunction: [byOpenId],
       ProfileFunction: [byOpenId],
       VideosFunction: [byOpenId],
       VideoQueryFunction: [byOpenId],
+      CreatorInfoFunction: [byOpenId],
+      CreatePostFunction: [byOpenId],
+      // Due posts are POST# shards of DueForRefresh.
+      PublisherFunction: [byOpenId, 'dynamodb:Query on ConnectionsTable/index/DueForRefresh'],
       // Analytics history is deleted with the connection: Query on the table for its items.
       DisconnectFunction: ['dynamodb:Query on ConnectionsTable', byOpenId],
       TikTokWebhookFunction: ['dynamodb:Query on ConnectionsTable', byOpenId],
@@ -228,8 +275,9 @@ describe('TikTokConnectStack permissions', () => {
       RefreshWorkerFunction: [byOpenId],
       ConfirmConnectFunction: [byOpenId],
       AnalyticsSnapshotFunction: [
-        'dynamodb:Query on ConnectionsTable/index/AnalyticsDue',
         'dynamodb:Query on ConnectionsTable',
+        'dynamodb:Query on ConnectionsTable/index/AnalyticsDue',
+        byOpenId,
       ],
       AnalyticsSeriesFunction: ['dynamodb:Query on ConnectionsTable'],
       AnalyticsHashtagsFunction: ['dynamodb:Query on ConnectionsTable'],
@@ -264,7 +312,15 @@ describe('TikTokConnectStack permissions', () => {
   });
 
   it.each(Object.keys(EXPECTED_PERMISSIONS))('%s has no wildcard in any statement', (id) => {
-    for (const statement of q.statementsOf(id)) expect(JSON.stringify(statement)).not.toContain('*');
+    // The one exception: upload object keys are random, so S3 grants name the uploads/ prefix of the bucket.
+    const uploads = JSON.stringify({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [q.logicalId(stack.uploadBucket), 'Arn'] }, '/uploads/*']],
+    });
+    for (const statement of q.statementsOf(id)) {
+      const text = JSON.stringify(statement);
+      const s3Only = [statement.Action].flat().every((action) => /^s3:(GetObject|PutObject)$/.test(action));
+      expect(s3Only ? text.replace(uploads, '"<uploads>"') : text).not.toContain('*');
+    }
   });
 
   it('attaches no AWS managed policies to the function roles', () => {

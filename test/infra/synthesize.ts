@@ -34,6 +34,11 @@ export const PUBLISHING_FUNCTIONS = [
   'RefresherFunction',
   'RefreshWorkerFunction',
   'AnalyticsSnapshotFunction',
+  // Refresh a token on demand before calling TikTok; a refresh that finds the grant gone publishes.
+  'CreatorInfoFunction',
+  'CreatePostFunction',
+  // tiktok.post.* events.
+  'PublisherFunction',
 ];
 
 export type Statement = {
