@@ -541,7 +541,13 @@ export class TikTokConnectStack extends Stack {
     new Rule(this, 'PublishSchedule', {
       description: 'TikTok Connect: start due posts and follow their status',
       schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(publisher.lambda, { maxEventAge: Duration.minutes(1) })],
+      // An event EventBridge could not hand to Lambda lands in the failures queue, as the refresher's do.
+      targets: [
+        new LambdaFunction(publisher.lambda, {
+          maxEventAge: Duration.minutes(1),
+          deadLetterQueue: this.scheduledRunFailures,
+        }),
+      ],
     });
 
     const worker = this.#addServiceFunction('RefreshWorkerFunction', {
@@ -571,7 +577,12 @@ export class TikTokConnectStack extends Stack {
     new Rule(this, 'AnalyticsSnapshotSchedule', {
       description: 'TikTok Connect: start an analytics snapshot pass',
       schedule: Schedule.rate(snapshotInterval),
-      targets: [new LambdaFunction(snapshots.lambda, { maxEventAge: snapshotInterval })],
+      targets: [
+        new LambdaFunction(snapshots.lambda, {
+          maxEventAge: snapshotInterval,
+          deadLetterQueue: this.scheduledRunFailures,
+        }),
+      ],
     });
 
     const unused = Object.keys(FUNCTION_ACCESS).filter((name) => !this.#functions.has(name));

@@ -318,12 +318,27 @@ describe('TikTokConnectStack connection lifecycle', () => {
       });
     });
 
+    it('runs the publisher every minute, undeliverable runs in ScheduledRunFailures', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [
+          Match.objectLike({
+            Arn: arnOf(lambdaOf('PublisherFunction')),
+            RetryPolicy: { MaximumEventAgeInSeconds: 60 },
+            DeadLetterConfig: { Arn: arnOf(stack.scheduledRunFailures) },
+          }),
+        ],
+      });
+    });
+
     it('runs the analytics snapshot pass on its own 15-minute schedule, in its own function', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(15 minutes)',
         Targets: [
           Match.objectLike({
             Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AnalyticsSnapshotFunction'), 'Arn'] },
+            RetryPolicy: { MaximumEventAgeInSeconds: 900 },
+            DeadLetterConfig: { Arn: arnOf(stack.scheduledRunFailures) },
           }),
         ],
       });
