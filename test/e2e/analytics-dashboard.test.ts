@@ -56,6 +56,8 @@ describe.skipIf(!available)('the analytics dashboard in Chromium', () => {
     await page.check(`input[name=user][value="${openId}"]`);
     await page.click('#tiktok-authorize');
     await page.waitForURL(/\/platforms\/connect/);
+    // The page confirms the pending connection by itself; only a confirmed connection has history to simulate.
+    await expect.poll(() => page.textContent('#outcome'), { timeout: 30_000 }).toMatch(/is connected\.$/);
 
     const simulated = await fetch(`${stack.url}/dev/analytics/simulate?days=5`, { method: 'POST' });
     expect(simulated.status).toBe(200);
