@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.js';
 import { ROUTES } from '../../shared/http/route-table.js';
 import { dynamodbEndpoint } from '../support/dynamodb.js';
+import { cookieBrowser } from '../support/local-connect.js';
 import { acceptsConnections, networkAddress } from '../support/raw-http.js';
 
 let stack: LocalStack;
@@ -28,29 +29,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** A browser in miniature: follows nothing by itself, keeps cookies per host. */
-function browser() {
-  const jar = new Map<string, Map<string, string>>();
-  return {
-    async fetch(url: string, init: RequestInit = {}) {
-      const { host } = new URL(url);
-      const cookies = [...(jar.get(host) ?? new Map()).entries()].map(([k, v]) => `${k}=${v}`).join('; ');
-      const headers = new Headers(init.headers);
-      if (cookies) headers.set('cookie', cookies);
-      const response = await fetch(url, { ...init, headers, redirect: 'manual' });
-      for (const setCookie of response.headers.getSetCookie()) {
-        const [pair = '', ...attributes] = setCookie.split(';');
-        const [name = '', value = ''] = pair.split('=');
-        const hostJar = jar.get(host) ?? new Map<string, string>();
-        if (attributes.some((a) => a.trim() === 'Max-Age=0')) hostJar.delete(name);
-        else hostJar.set(name, value);
-        jar.set(host, hostJar);
-      }
-      return response;
-    },
-  };
-}
-
 function hiddenFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
@@ -61,7 +39,7 @@ function hiddenFields(html: string): Record<string, string> {
 
 describe('npm start: the local stack', () => {
   it('runs the whole connect flow over HTTP through the same handlers, the local authorizer and the emulator', async () => {
-    const b = browser();
+    const b = cookieBrowser();
     const { token } = await (await b.fetch(`${stack.url}/dev/token?sub=local-e2e`)).json();
 
     const anonymous = await b.fetch(`${stack.url}/auth/tiktok/start`);
