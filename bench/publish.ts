@@ -54,7 +54,12 @@ type Post = { postId: string; status: string; failReason?: string; publishAt?: s
 const work = mkdtempSync(join(tmpdir(), 'bench-publish-'));
 const dynamodb = await startDynamoDbLocal();
 const emulator = await startTikTokEmulator({ clientKey: CLIENT_KEY, clientSecret: CLIENT_SECRET });
-const s3 = await startLocalS3({ directory: join(work, 's3'), bucket: BUCKET, allowedOrigins: [] });
+// The bench PUTs from Node (no Origin header), so the CORS rule is never consulted; s3rver needs one origin.
+const s3 = await startLocalS3({
+  directory: join(work, 's3'),
+  bucket: BUCKET,
+  allowedOrigins: ['http://127.0.0.1'],
+});
 const child = fork(resolve(import.meta.dirname, 'publish/stack-process.ts'), [], {
   execArgv: ['--import', 'tsx'],
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
