@@ -1,7 +1,9 @@
+import { fork } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 const BLOCK_BYTES = 8_000_000;
@@ -25,10 +27,11 @@ export async function writeRandomFile(path: string, size: number): Promise<strin
 }
 
 /**
- * The floor for an S3 → HTTP relay: one streamed GET of `url` piped into a PUT to a loopback server that counts
- * and discards the bytes (no ranges, no chunk bookkeeping, no hashing on the receiving side).
+ * The floor for an S3 → HTTP relay, in the publisher's layout: a child process (bench/publish/relay-floor.ts)
+ * streams one GET of `url` into a PUT to a loopback server here that counts and discards the bytes. Milliseconds
+ * of the copy alone.
  */
-export async function streamToSink(url: string, size: number): Promise<void> {
+export async function relayToSink(url: string, size: number): Promise<number> {
   let received = 0;
   const sink = createServer((req, res) => {
     req.on('data', (chunk: Buffer) => {
@@ -39,16 +42,17 @@ export async function streamToSink(url: string, size: number): Promise<void> {
   await new Promise<void>((done) => sink.listen(0, '127.0.0.1', done));
   const { port } = sink.address() as AddressInfo;
   try {
-    const source = await fetch(url);
-    if (!source.ok || !source.body) throw new Error(`floor GET answered ${source.status}`);
-    const put = await fetch(`http://127.0.0.1:${port}/`, {
-      method: 'PUT',
-      body: source.body,
-      headers: { 'content-length': String(size) },
-      duplex: 'half',
-    } as RequestInit);
-    await put.arrayBuffer();
+    const relay = fork(
+      resolve(import.meta.dirname, 'relay-floor.ts'),
+      [url, `http://127.0.0.1:${port}/`, String(size)],
+      { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    const ms = await new Promise<number>((done, fail) => {
+      relay.once('message', (message) => done((message as { ms: number }).ms));
+      relay.once('exit', (code) => fail(new Error(`the floor relay exited (${code}) without a figure`)));
+    });
     if (received !== size) throw new Error(`the sink received ${received} of ${size} bytes`);
+    return ms;
   } finally {
     sink.close();
   }
