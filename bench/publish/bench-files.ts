@@ -28,14 +28,16 @@ export async function writeRandomFile(path: string, size: number): Promise<strin
 
 /**
  * The floor for an S3 → HTTP relay, in the publisher's layout: a child process (bench/publish/relay-floor.ts)
- * streams one GET of `url` into a PUT to a loopback server here that counts and discards the bytes. Milliseconds
- * of the copy alone.
+ * streams one GET of `url` into a PUT to a loopback server here that hashes the bytes as the TikTok emulator
+ * does (SHA-256, checked against `sha256`) and discards them. Milliseconds of the copy alone.
  */
-export async function relayToSink(url: string, size: number): Promise<number> {
+export async function relayToSink(url: string, size: number, sha256: string): Promise<number> {
   let received = 0;
+  const hash = createHash('sha256');
   const sink = createServer((req, res) => {
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
+      hash.update(chunk);
     });
     req.on('end', () => res.end());
   });
@@ -51,7 +53,8 @@ export async function relayToSink(url: string, size: number): Promise<number> {
       relay.once('message', (message) => done((message as { ms: number }).ms));
       relay.once('exit', (code) => fail(new Error(`the floor relay exited (${code}) without a figure`)));
     });
-    if (received !== size) throw new Error(`the sink received ${received} of ${size} bytes`);
+    if (received !== size || hash.digest('hex') !== sha256)
+      throw new Error(`the sink received ${received} of ${size} bytes, or other bytes`);
     return ms;
   } finally {
     sink.close();
