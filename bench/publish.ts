@@ -516,8 +516,14 @@ function resultsMarkdown(machine: string, table: string, problems: string[]): st
   ].join('\n');
 }
 
+/** Calls per TikTok endpoint; the four a post needs are always listed, 0 included (status: webhooks came first). */
 function countByEndpoint(calls: { endpoint: string }[]): Record<string, number> {
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = {
+    creator_info: 0,
+    video_init: 0,
+    upload_chunk: 0,
+    publish_status: 0,
+  };
   for (const { endpoint } of calls) counts[endpoint] = (counts[endpoint] ?? 0) + 1;
   return counts;
 }
