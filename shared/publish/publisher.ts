@@ -166,7 +166,7 @@ async function startPublishing(
       deps,
       post,
       owner,
-      error instanceof AppError ? error.code : 'internal',
+      error instanceof AppError ? error.code : 'publish_error',
       retryAfterMs(error),
     );
   }
@@ -198,7 +198,7 @@ async function startPublishing(
         deps,
         post,
         owner,
-        error instanceof AppError ? error.code : 'internal',
+        error instanceof AppError ? error.code : 'publish_error',
         retryAfterMs(error),
       );
     }
