@@ -269,7 +269,7 @@ async function giveBackAfterError(
   owner: string,
   error: unknown,
 ): Promise<void> {
-  deps.logger.error('publishing failed unexpectedly before TikTok answered init', {
+  deps.logger.error('publishing failed unexpectedly', {
     event: 'publish_error',
     postId: post.postId,
     error,
