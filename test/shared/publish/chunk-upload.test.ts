@@ -140,6 +140,27 @@ describe('a 416 from the upload URL: resynchronised from TikTok’s own count', 
     expect(task.sha256).toBe(sha256(bytes));
     expect(initsSince(inits)).toBe(1);
   });
+
+  it('status/fetch rate-limited while resynchronising: the post waits for a later run, then goes on', async () => {
+    const bytes = videoBytes(SIZE);
+    const postId = await schedule(bytes);
+    service.emulator.faults.push({ endpoint: 'upload_chunk', kind: 'answer_lost' });
+    service.emulator.faults.push({ endpoint: 'publish_status', kind: 'rate_limit', retryAfterSeconds: 60 });
+    await runPublisher(service.deps, { deadline: Date.now() + 60_000 });
+    const waiting = await service.deps.posts.get(keyOf(postId));
+    expect(waiting).toMatchObject({
+      status: 'publishing',
+      stage: 'uploading',
+      nextChunk: 0,
+      uploadRetries: 1,
+    });
+    expect(waiting?.dueAt).toBeGreaterThan(Date.now());
+    clockOffset = 60_000;
+    const post = await publishUntilFinal(service, 'alice', leo, postId);
+    expect(post.status).toBe('published');
+    expect(accepted(post.publishId)).toEqual(RANGES);
+    expect(tiktokTask(service, post.publishId).sha256).toBe(sha256(bytes));
+  });
 });
 
 describe('a chunk PUT answered 5xx', () => {
@@ -203,6 +224,18 @@ describe('resume', () => {
     expect(initsSince(inits)).toBe(1);
   });
 
+  it('three publishers racing to resume one post: each remaining chunk is sent once', async () => {
+    const bytes = videoBytes(SIZE);
+    const postId = await schedule(bytes);
+    await uploadFirstChunkOnly(postId);
+    const run = () => runPublisher(service.deps, { deadline: Date.now() + 60_000 });
+    await Promise.all([run(), run(), run()]);
+    const post = await publishUntilFinal(service, 'alice', leo, postId);
+    expect(post.status).toBe('published');
+    expect(tiktokTask(service, post.publishId).chunkPuts.map((put) => [put.first, put.last])).toEqual(RANGES);
+    expect(tiktokTask(service, post.publishId).sha256).toBe(sha256(bytes));
+  });
+
   it('the upload URL’s hour passed before the rest: failed upload_url_expired, never a second init', async () => {
     const postId = await schedule(videoBytes(SIZE));
     const inits = service.emulator.calls.count('video_init');
@@ -226,4 +259,21 @@ describe('resume', () => {
     const puts = tiktokTask(service, stopped.publishId as string).chunkPuts;
     expect(puts.map((put) => put.status)).toEqual([206, 403]);
   });
+});
+
+it('the log scan catches an upload URL, its token or a presigned S3 URL in a log line, in any encoding', async () => {
+  const uploadId = await api.uploadVideo('alice', leo, videoBytes(1_000));
+  expect(uploadId).toBeTruthy();
+  const presigned = service.secrets.find((secret) => secret.includes('X-Amz-Signature')) as string;
+  const uploadUrl = service.emulator.secretsSeen().find((secret) => secret.includes('/upload/?')) as string;
+  const uploadToken = new URL(uploadUrl).searchParams.get('upload_token') as string;
+  const leaks = [
+    `{"url":${JSON.stringify(uploadUrl)}}`,
+    `token=${encodeURIComponent(uploadToken)}`,
+    Buffer.from(presigned).toString('base64'),
+    new URL(presigned).searchParams.get('X-Amz-Signature') as string,
+  ];
+  for (const line of leaks) {
+    expect(() => expectNoSecretLogged({ ...service, logs: [line] })).toThrow(/upload URL/);
+  }
 });

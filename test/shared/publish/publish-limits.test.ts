@@ -161,6 +161,21 @@ describe('creator_info: 20 a minute per user token', () => {
     expect(before.length).toBeGreaterThan(limitedAt);
   });
 
+  it('a post waiting for TikTok’s limit is still the user’s to cancel: cancelled, nothing sent later', async () => {
+    const postId = await schedule(leo);
+    const inits = calls('video_init').length;
+    service.emulator.faults.push({ endpoint: 'creator_info', kind: 'rate_limit', retryAfterSeconds: 60 });
+    await scheduledRun();
+    expect((await view(leo, postId)).status).toBe('scheduled');
+    const cancelled = await api.cancelPost('alice', leo, postId);
+    expect(cancelled.statusCode).toBe(200);
+    clockOffset = 61_000;
+    await scheduledRun();
+    expect(await view(leo, postId)).toMatchObject({ status: 'cancelled' });
+    expect(calls('video_init')).toHaveLength(inits);
+    expect(eventsOf(postId)).toEqual([]);
+  });
+
   it('limited at every try: failed tiktok_rate_limited after a bounded number of tries, init never sent', async () => {
     const postId = await schedule(leo);
     const inits = calls('video_init').length;
