@@ -170,7 +170,11 @@ export async function publishUntilFinal(
 ) {
   const api = postingDriver(service);
   for (let i = 0; i < runs; i++) {
-    await runPublisher(service.deps, { deadline: Date.now() + 60_000, checkWaiting: true });
+    // As the publisher Lambda: its AWS calls checked against its role in the synthesized stack.
+    await runPublisher(service.depsOf('PublisherFunction'), {
+      deadline: Date.now() + 60_000,
+      checkWaiting: true,
+    });
     const post = (await api.getPost(sub, openId, postId)).json;
     if (FINAL.includes(post.status)) return post;
     await new Promise((resolve) => setTimeout(resolve, 60));

@@ -60,6 +60,8 @@ async function schedule(bytes: Buffer) {
   return created.json.postId as string;
 }
 
+/** The publisher Lambda's deps: its AWS calls checked against its role in the synthesized stack. */
+const publisher = () => service.depsOf('PublisherFunction');
 const keyOf = (postId: string) => ({ appUser: 'alice', openId: leo, postId });
 const initsSince = (before: number) => service.emulator.calls.count('video_init') - before;
 /** The byte ranges TikTok took (206/201), in the order it took them. */
@@ -70,7 +72,7 @@ const accepted = (publishId: string) =>
 
 /** The scheduled publisher Lambda with this much time left: the run stops before it would overrun. */
 function publisherWithTimeLeft(ms: number) {
-  const handler = buildPublisherHandler(service.deps);
+  const handler = buildPublisherHandler(publisher());
   return handler({}, { getRemainingTimeInMillis: () => ms } as Context);
 }
 
@@ -146,7 +148,7 @@ describe('a 416 from the upload URL: resynchronised from TikTok’s own count', 
     const postId = await schedule(bytes);
     service.emulator.faults.push({ endpoint: 'upload_chunk', kind: 'answer_lost' });
     service.emulator.faults.push({ endpoint: 'publish_status', kind: 'rate_limit', retryAfterSeconds: 60 });
-    await runPublisher(service.deps, { deadline: Date.now() + 60_000 });
+    await runPublisher(publisher(), { deadline: Date.now() + 60_000 });
     const waiting = await service.deps.posts.get(keyOf(postId));
     expect(waiting).toMatchObject({
       status: 'publishing',
@@ -184,7 +186,7 @@ describe('a chunk PUT answered 5xx', () => {
     service.emulator.faults.push({ endpoint: 'upload_chunk', kind: 'http_503', count: 1_000 });
     let post = (await api.getPost('alice', leo, postId)).json;
     for (let run = 0; run < 6 && post.status !== 'failed'; run++) {
-      await runPublisher(service.deps, { deadline: Date.now() + 60_000 });
+      await runPublisher(publisher(), { deadline: Date.now() + 60_000 });
       post = (await api.getPost('alice', leo, postId)).json;
       if (post.status !== 'failed') {
         // Given back for later, not held: due again within minutes.
@@ -228,7 +230,7 @@ describe('resume', () => {
     const bytes = videoBytes(SIZE);
     const postId = await schedule(bytes);
     await uploadFirstChunkOnly(postId);
-    const run = () => runPublisher(service.deps, { deadline: Date.now() + 60_000 });
+    const run = () => runPublisher(publisher(), { deadline: Date.now() + 60_000 });
     await Promise.all([run(), run(), run()]);
     const post = await publishUntilFinal(service, 'alice', leo, postId);
     expect(post.status).toBe('published');

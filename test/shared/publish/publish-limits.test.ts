@@ -40,8 +40,9 @@ let webhookUrl: string;
 let tamperSignature = false;
 
 const now = () => Date.now() + clockOffset;
-/** One run of the scheduled publisher (due posts only, no extra status checks). */
-const scheduledRun = (deps = service.deps) => runPublisher(deps, { deadline: Date.now() + 60_000 });
+/** One run of the publisher Lambda (its AWS calls checked against its role): due posts, no extra checks. */
+const scheduledRun = (deps = service.depsOf('PublisherFunction')) =>
+  runPublisher(deps, { deadline: Date.now() + 60_000 });
 const calls = (endpoint: Parameters<TestService['emulator']['calls']['list']>[0]) =>
   service.emulator.calls.list(endpoint);
 
@@ -53,7 +54,7 @@ beforeAll(async () => {
   leo = await connectAccount(service, 'alice', 1);
   ava = await connectAccount(service, 'alice', 2);
   // POST /webhooks/tiktok on loopback: the emulator's signed deliveries, as API Gateway hands them to the Lambda.
-  const webhook = buildWebhookHandler(service.deps);
+  const webhook = buildWebhookHandler(service.depsOf('TikTokWebhookFunction'));
   webhookServer = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (part: Buffer) => parts.push(part));
@@ -257,7 +258,7 @@ describe('an unexpected error in the publisher', () => {
   it('before init: the post is back to scheduled at once (not held for the lease), then published, init once', async () => {
     const postId = await schedule(mia);
     const inits = calls('video_init').length;
-    await scheduledRun({ ...service.deps, posts: failingInitMark(1) });
+    await scheduledRun({ ...service.depsOf('PublisherFunction'), posts: failingInitMark(1) });
     const post = await stored(mia, postId);
     expect(post).toMatchObject({ status: 'scheduled', publishAttempts: 1, leaseOwner: undefined });
     expect(post.dueAt).toBeLessThan(now() + PUBLISH_LEASE_MS);
@@ -273,7 +274,7 @@ describe('an unexpected error in the publisher', () => {
   it('before init, every time: failed publish_error after a bounded number of tries, init never sent', async () => {
     const postId = await schedule(mia);
     const inits = calls('video_init').length;
-    const deps = { ...service.deps, posts: failingInitMark(1_000) };
+    const deps = { ...service.depsOf('PublisherFunction'), posts: failingInitMark(1_000) };
     for (let run = 0; run < MAX_ATTEMPTS_BEFORE_INIT + 2; run++) {
       await scheduledRun(deps);
       clockOffset += 16 * 60_000;
@@ -288,7 +289,7 @@ describe('an unexpected error in the publisher', () => {
     const inits = calls('video_init').length;
     const losing = postsWith('recordInit', (() =>
       Promise.reject(new Error('TransactionConflictException'))) as never);
-    await scheduledRun({ ...service.deps, posts: losing });
+    await scheduledRun({ ...service.depsOf('PublisherFunction'), posts: losing });
     expect(await stored(mia, postId)).toMatchObject({ status: 'publishing', stage: 'init_sent' });
     await scheduledRun();
     expect((await view(mia, postId)).status).toBe('publishing');
