@@ -317,6 +317,9 @@ function sendOnlyQueueDestination(queue: Queue): IDestination {
   };
 }
 
+/** The publisher's schedule; each run looks this far ahead, so posts start at their time, not up to a period late. */
+const PUBLISH_PERIOD = Duration.minutes(1);
+
 /** SQS recommends a visibility timeout of six times the consumer's timeout, so retries do not overlap. */
 const REFRESH_WORKER_TIMEOUT = Duration.minutes(2);
 
@@ -534,14 +537,16 @@ export class TikTokConnectStack extends Stack {
 
     // Publishing: a due index (DueForRefresh, POST# shards) read every minute, like the refresher's; see
     // docs/publishing.md for why not one EventBridge Scheduler schedule per post.
+    // Each run also takes the posts due before the next one, each at its own instant (shared/publish/publisher.ts).
     const publisher = this.#addServiceFunction('PublisherFunction', {
       entry: 'functions/publisher-scheduled.ts',
       memorySize: 512,
+      environment: { PUBLISH_LOOKAHEAD_SECONDS: String(PUBLISH_PERIOD.toSeconds()) },
     });
     publisher.lambda.configureAsyncInvoke({ retryAttempts: 0 });
     new Rule(this, 'PublishSchedule', {
       description: 'TikTok Connect: start due posts and follow their status',
-      schedule: Schedule.rate(Duration.minutes(1)),
+      schedule: Schedule.rate(PUBLISH_PERIOD),
       // An event EventBridge could not hand to Lambda lands in the failures queue, as the refresher's do.
       targets: [
         new LambdaFunction(publisher.lambda, {

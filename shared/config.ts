@@ -136,6 +136,11 @@ const EnvSchema = v.object({
   POST_STATUS_TIMEOUT_MINUTES: v.optional(positiveInt, '60'),
   /** Posts one publisher run works on at once. */
   PUBLISH_CONCURRENCY: v.optional(positiveInt, '4'),
+  /**
+   * A publisher run also takes posts due within this long, each at its own instant: the schedule's period (the stack
+   * sets it); 0 locally, where the stand-in schedule runs every few seconds.
+   */
+  PUBLISH_LOOKAHEAD_SECONDS: v.optional(nonNegativeInt, '0'),
   /** How long a presigned upload URL stays valid. */
   UPLOAD_URL_SECONDS: v.optional(positiveInt, '3600'),
 });
@@ -189,6 +194,7 @@ export type Config = {
     statusTimeoutMs: number;
     concurrency: number;
     uploadUrlSeconds: number;
+    lookaheadMs: number;
   };
 };
 
@@ -293,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       statusTimeoutMs: e.POST_STATUS_TIMEOUT_MINUTES * 60_000,
       concurrency: e.PUBLISH_CONCURRENCY,
       uploadUrlSeconds: e.UPLOAD_URL_SECONDS,
+      lookaheadMs: e.PUBLISH_LOOKAHEAD_SECONDS * 1000,
     },
   };
 }

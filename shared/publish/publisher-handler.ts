@@ -11,6 +11,7 @@ export function buildPublisherHandler(deps: ServiceDeps) {
     const report = await runPublisher(deps, {
       deadline: Date.now() + context.getRemainingTimeInMillis() - 5_000,
       checkWaiting: event?.checkWaiting === true,
+      lookaheadMs: deps.config.publishing.lookaheadMs,
     });
     if (report.due > 0) deps.logger.info('publisher run', { event: 'publisher_run', ...report });
     return report;

@@ -42,6 +42,12 @@ export type PublisherReport = {
  * One publisher run: every due post in the due index is worked on once — a scheduled post is claimed and started,
  * a publishing post whose holder died is resumed (or failed as `publish_interrupted` if init's answer was lost),
  * a processing post gets one status check. Bounded concurrency; stops taking new work near the deadline.
+ *
+ * Starts go first: a worker that got init's answer leaves the chunk upload to the run's upload queue, which workers
+ * take only when no start is waiting, so posts due in the same minute are all started (init sent) before any of them
+ * streams its file. With `lookaheadMs`, posts due before the next run are read too, and each is taken at its own
+ * due instant (never before: the claim requires it), so a once-a-minute schedule starts posts on time, not up to
+ * a minute late.
  */
 export async function runPublisher(
   deps: ServiceDeps,
@@ -49,30 +55,65 @@ export async function runPublisher(
     deadline: number;
     /** Also check every post waiting on TikTok now, whatever its backoff (POST /dev/posts/run). */
     checkWaiting?: boolean;
+    /** Also take posts due within this long, each at its due instant (the scheduled run: its period). */
+    lookaheadMs?: number;
   },
 ): Promise<PublisherReport> {
   const report: PublisherReport = { due: 0, started: 0, resumed: 0, checked: 0, skipped: 0 };
-  const keys: PostKey[] = [];
+  const keys: DueKey[] = [];
+  const lookaheadMs = options.checkWaiting ? 10 * 60_000 : (options.lookaheadMs ?? 0);
   for (const shard of allPostShards()) {
     let startKey: Record<string, never> | undefined;
     do {
-      const dueBefore = deps.now() + (options.checkWaiting ? 10 * 60_000 : 0);
-      const page = await deps.posts.queryDue({ shard, dueBefore, limit: 100, startKey });
+      const page = await deps.posts.queryDue({
+        shard,
+        dueBefore: deps.now() + lookaheadMs,
+        limit: 100,
+        startKey,
+      });
       keys.push(...page.keys);
       startKey = page.nextKey as typeof startKey;
     } while (startKey && keys.length < 1000);
   }
   report.due = keys.length;
-  const queue = [...keys];
+  const starts = keys.sort((a, b) => a.dueAt - b.dueAt);
+  const uploads: Array<() => Promise<void>> = [];
+  const nearDeadline = () => Date.now() > options.deadline - 10_000;
   const worker = async () => {
-    for (let key = queue.shift(); key; key = queue.shift()) {
-      // The deadline is the Lambda's own (wall clock), not the service's clock.
-      if (Date.now() > options.deadline - 10_000) return;
+    for (;;) {
+      if (nearDeadline()) return;
+      const key = starts.shift();
+      if (key) {
+        // Not yet due (lookahead): wait for its instant if the run lives that long; a later run takes it otherwise.
+        const wait = options.checkWaiting ? 0 : key.dueAt - deps.now();
+        if (wait > 0) {
+          if (Date.now() + wait > options.deadline - 10_000) continue;
+          await sleep(wait);
+        }
+        try {
+          const outcome = await processPost(
+            deps,
+            key,
+            options.deadline,
+            options.checkWaiting ?? false,
+            (upload) => uploads.push(upload),
+          );
+          report[outcome] += 1;
+        } catch (error) {
+          deps.logger.error('publishing a post failed', {
+            event: 'publish_error',
+            postId: key.postId,
+            error,
+          });
+        }
+        continue;
+      }
+      const upload = uploads.shift();
+      if (!upload) return;
       try {
-        const outcome = await processPost(deps, key, options.deadline, options.checkWaiting ?? false);
-        report[outcome] += 1;
+        await upload();
       } catch (error) {
-        deps.logger.error('publishing a post failed', { event: 'publish_error', postId: key.postId, error });
+        deps.logger.error('uploading a post failed', { event: 'publish_error', error });
       }
     }
   };
@@ -80,12 +121,18 @@ export async function runPublisher(
   return report;
 }
 
+type DueKey = PostKey & { dueAt: number };
+
+/** Where a run puts a post's chunk upload after init answered (its upload queue); without one, it runs at once. */
+type LaterUpload = (upload: () => Promise<void>) => void;
+
 /** The work one due post needs now. */
 export async function processPost(
   deps: ServiceDeps,
   key: PostKey,
   deadline: number,
   checkWaiting = false,
+  uploadLater?: LaterUpload,
 ): Promise<'started' | 'resumed' | 'checked' | 'skipped'> {
   const post = await deps.posts.get(key);
   if (!post) return 'skipped';
@@ -103,7 +150,7 @@ export async function processPost(
     case undefined:
     case 'claimed':
       try {
-        await startPublishing(deps, held, owner, deadline);
+        await startPublishing(deps, held, owner, deadline, uploadLater);
       } catch (error) {
         await giveBackAfterError(deps, held, owner, error);
       }
@@ -132,6 +179,7 @@ async function startPublishing(
   post: PostRecord,
   owner: string,
   deadline: number,
+  uploadLater?: LaterUpload,
 ): Promise<void> {
   const key = keyOf(post);
   const fail = (failReason: string) =>
@@ -254,8 +302,18 @@ async function startPublishing(
     chunks: plan.totalChunkCount,
     tiktokLogId: init.logId,
   });
-  const current = await deps.posts.get(key);
-  if (current) await uploadChunks(deps, current, owner, deadline);
+  const upload = async () => {
+    // The lease renewed as the upload begins (it may have waited in the run's queue); a run that took the post over
+    // meanwhile (its lease ran out) has it now, and this one writes and sends nothing.
+    const now = deps.now();
+    const current = await deps.posts.updateAsHolder(key, owner, {
+      stage: 'uploading',
+      set: { leaseUntil: num(now + PUBLISH_LEASE_MS), [DUE_INDEX.sortKey]: num(now + PUBLISH_LEASE_MS) },
+    });
+    if (current) await uploadChunks(deps, current, owner, deadline);
+  };
+  if (uploadLater) uploadLater(upload);
+  else await upload();
 }
 
 /**

@@ -193,7 +193,11 @@ export class PostStore {
         ExclusiveStartKey: input.startKey,
       }),
     );
-    const keys = (page.Items ?? []).map(postKeyFrom);
+    // The index's sort key comes with every item: the instant each post is due (publishAt, a lease's end, a check).
+    const keys = (page.Items ?? []).map((item) => ({
+      ...postKeyFrom(item),
+      dueAt: readNum(item, DUE_INDEX.sortKey) ?? 0,
+    }));
     return { keys, nextKey: page.LastEvaluatedKey };
   }
 

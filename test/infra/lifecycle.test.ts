@@ -329,6 +329,11 @@ describe('TikTokConnectStack connection lifecycle', () => {
           }),
         ],
       });
+      // Each run looks one period ahead, so a post starts at its publishAt, not up to a minute late.
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('scheduled publisher'),
+        Environment: { Variables: Match.objectLike({ PUBLISH_LOOKAHEAD_SECONDS: '60' }) },
+      });
     });
 
     it('runs the analytics snapshot pass on its own 15-minute schedule, in its own function', () => {
