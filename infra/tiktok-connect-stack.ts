@@ -170,9 +170,10 @@ const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Delete to release it on failure), finds every connection of the open_id (ByOpenId), marks them revoked
   // (Update) and publishes `revoked`. TikTok has revoked the tokens already: none is opened.
   // It also deletes each revoked connection's analytics history (Query of its partition, BatchWriteItem).
+  // post.publish.* deliveries: the publish_id lookup and the post (Get), the final state (conditional Update).
   TikTokWebhookFunction: {
     description: 'TikTok Connect: TikTok webhook (deauthorization)',
-    items: ['PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem'],
+    items: ['PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem', 'GetItem'],
     query: [OPEN_ID_INDEX.name, 'table'],
     clientSecret: true,
     publishesEvents: true,

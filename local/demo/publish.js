@@ -62,6 +62,17 @@ const FAIL_REASONS = {
   processing_timeout: 'TikTok did not finish processing in time. Check your profile.',
   status_timeout: 'TikTok did not confirm the post in time. Check your profile before posting again.',
   tiktok_unavailable: 'TikTok was not reachable. Post it again later.',
+  upload_url_expired:
+    'TikTok’s upload window (1 hour) closed before the whole video was sent. Nothing was posted; post it again.',
+  tiktok_upload_unavailable:
+    'TikTok kept refusing the video upload, so it was stopped. Nothing was posted; post it again later.',
+  upload_out_of_sync:
+    'The upload to TikTok got out of step and was stopped. Nothing was posted; post it again.',
+  upload_task_missing: 'TikTok no longer knew this upload. Nothing was posted; post it again.',
+  tiktok_rate_limited: 'TikTok kept asking us to slow down, so the post was not sent. Post it again later.',
+  publish_error: 'The post could not be sent to TikTok because of an error on our side. Post it again later.',
+  upload_storage_unavailable:
+    'The uploaded file could not be read when it was time to post. Post it again later.',
 };
 
 const $ = (id) => document.getElementById(id);

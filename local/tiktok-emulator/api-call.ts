@@ -30,6 +30,12 @@ export async function answerApiCall(
     res.destroy();
     return;
   }
+  if (fault?.kind === 'answer_lost') {
+    const done = await execute();
+    logCall(ctx, call, 0, done, fault);
+    res.destroy();
+    return;
+  }
   if (fault?.kind === 'close') {
     logCall(ctx, call, 200, undefined, fault);
     cutMidBody(res, call.logId);

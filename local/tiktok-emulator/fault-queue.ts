@@ -14,6 +14,7 @@ export const FAULT_KINDS = [
   'hang',
   'close',
   'rotate_then_fail',
+  'answer_lost',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -53,6 +54,8 @@ const OAUTH_ONLY: readonly FaultKind[] = [
 
 export function faultApplies(kind: FaultKind, endpoint: ApiEndpoint): boolean {
   if (kind === 'rotate_then_fail') return endpoint === 'refresh';
+  // TikTok did the work (a chunk stored, a task created) but the answer never arrived.
+  if (kind === 'answer_lost') return !isOAuthEndpoint(endpoint);
   if (kind === 'access_token_invalid') return !isOAuthEndpoint(endpoint);
   if (OAUTH_ONLY.includes(kind)) return isOAuthEndpoint(endpoint);
   return true;

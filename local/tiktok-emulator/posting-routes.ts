@@ -3,8 +3,8 @@
  * the chunked PUT to the upload URL, status/fetch, and post.publish.* webhooks. Every rule is checked here on
  * its own terms (not with the service's code), so a client that breaks one is refused as TikTok would.
  */
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { signWebhook } from '../../shared/tiktok/webhook-signature.js';
 import { authenticateCaller, type DisplayCaller, isReply } from './display-auth.js';
 import type { EmulatorContext } from './emulator-context.js';
 import type { PostingProfile, PrivacyLevel, PublishTask } from './posting-state.js';
@@ -138,7 +138,7 @@ export function answerVideoInit(
   const problem = chunkPlanProblem(plan, posting.chunkRules);
   if (problem) return invalid(problem, logId);
 
-  const now = Date.now();
+  const now = emulatorNow(ctx);
   if (profile.bannedFromPosting) {
     return displayError(403, 'spam_risk_user_banned_from_posting', 'The user is banned from posting.', logId);
   }
@@ -181,7 +181,9 @@ export function answerVideoInit(
     posting.uploadUrlTtlSeconds * 1000,
   );
   const uploadUrl = `${ctx.origin}/upload/?upload_id=${task.uploadId}&upload_token=${encodeURIComponent(task.uploadToken)}`;
+  // The URL and its token alone: either in a log line is a leak (the log scan looks for both).
   ctx.tokens.remember(uploadUrl);
+  ctx.tokens.remember(task.uploadToken);
   return displaySuccess({ publish_id: task.publishId, upload_url: uploadUrl }, logId, openId);
 }
 
@@ -225,7 +227,24 @@ export async function answerChunk(
   if (!task || task.uploadToken !== url.searchParams.get('upload_token')) {
     return drained(req, uploadError(404, 'No upload task for this URL.', logId));
   }
-  if (Date.now() > task.uploadExpiresAt)
+  const range = /^bytes (\d+)-(\d+)\/\d+$/.exec(req.headers['content-range'] ?? '');
+  const reply = await judgeChunk(ctx, req, task, logId);
+  // The task's own log of PUTs: tests assert no chunk was sent twice or skipped.
+  task.chunkPuts.push({
+    first: Number(range?.[1] ?? -1),
+    last: Number(range?.[2] ?? -1),
+    status: reply.status,
+  });
+  return reply;
+}
+
+async function judgeChunk(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  task: PublishTask,
+  logId: string,
+): Promise<Reply> {
+  if (emulatorNow(ctx) > task.uploadExpiresAt)
     return drained(req, uploadError(403, 'The upload URL has expired.', logId));
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (!VIDEO_TYPES.includes(type))
@@ -324,7 +343,7 @@ async function sendWebhook(
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'tiktok-signature': signWebhook(ctx.settings.clientSecret, body, Math.floor(Date.now() / 1000)),
+        'tiktok-signature': tiktokSignature(ctx.settings.clientSecret, body, Math.floor(Date.now() / 1000)),
       },
       body,
       signal: ctx.closing,
@@ -354,7 +373,7 @@ function checkCaller(
       logId,
     );
   }
-  if (!ctx.posting.withinRate(endpoint, caller.grant.accessToken, PER_MINUTE[endpoint], Date.now())) {
+  if (!ctx.posting.withinRate(endpoint, caller.grant.accessToken, PER_MINUTE[endpoint], emulatorNow(ctx))) {
     return {
       ...displayError(429, 'rate_limit_exceeded', 'API rate limit was exceeded, try again later.', logId),
       headers: { 'retry-after': '60' },
@@ -385,6 +404,20 @@ function chunkPlanProblem(
   if (n > 1 && size - (n - 1) * chunk > rules.maxFinalChunkBytes)
     return 'The final chunk may be at most 128 MB.';
   return undefined;
+}
+
+/**
+ * `TikTok-Signature: t=<unix seconds>,s=<hex HMAC-SHA256(client_secret, "<t>.<body>")>` (webhooks guide),
+ * computed here on its own rather than with the service's code, so a service that verifies wrongly is caught.
+ */
+function tiktokSignature(clientSecret: string, body: string, timestamp: number): string {
+  const signature = createHmac('sha256', clientSecret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},s=${signature}`;
+}
+
+/** TikTok's clock for rate windows and upload URL lifetimes: real time, moved with the emulator's clock. */
+function emulatorNow(ctx: EmulatorContext): number {
+  return Date.now() + ctx.clock.offsetSeconds * 1000;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -38,7 +38,11 @@ export type PublishTask = {
   failReason: string | undefined;
   postId: string | undefined;
   createdAt: number;
+  /** Every PUT to the upload URL that reached the task, in arrival order, with TikTok's answer. */
+  chunkPuts: ChunkPut[];
 };
+
+export type ChunkPut = { first: number; last: number; status: number };
 
 export type WebhookSent = { event: string; openId: string; content: Record<string, unknown>; status: number };
 
@@ -113,6 +117,7 @@ export class PostingState {
       failReason: undefined,
       postId: undefined,
       createdAt: now,
+      chunkPuts: [],
     };
     this.tasks.set(task.publishId, task);
     this.#byUploadId.set(task.uploadId, task.publishId);

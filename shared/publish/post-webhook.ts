@@ -60,13 +60,15 @@ export async function handlePostWebhook(
     }
     case 'post.publish.publicly_available':
       if (!postId || !/^\d+$/.test(postId)) break;
-      if (post.status === 'published') await deps.posts.addTikTokPostId(key, postId, deps.now());
-      else
+      if (post.status !== 'published')
         await applyPublishStatus(deps, post, {
           status: 'PUBLISH_COMPLETE',
           failReason: undefined,
           postIds: [postId],
         });
+      // TikTok sends complete and publicly_available together: when complete's delivery wrote `published` first,
+      // the id is added here (a conditional no-op when it is already there).
+      await deps.posts.addTikTokPostId(key, postId, deps.now());
       break;
     default:
       break;

@@ -7,7 +7,7 @@ import { num, str } from '../store/attributes.js';
 import { allPostShards, type PostKey, type PostRecord } from '../store/post-store.js';
 import { DUE_INDEX } from '../store/table-schema.js';
 import { type ChunkPlan, chunkAt, planChunks } from './chunk-plan.js';
-import { postingOptionsWith, SCOPE_FOR_MODE, UNAUDITED_PUBLIC_ACCOUNT } from './creator-info.js';
+import { postingOptionsWith, SCOPE_FOR_MODE } from './creator-info.js';
 import { finishPost } from './post-outcome.js';
 import { checkPostStatus, nextCheckDelay } from './status-follow-up.js';
 
@@ -16,8 +16,17 @@ export const PUBLISH_LEASE_MS = 120_000;
 /** A chunk PUT answered 5xx or not at all is tried this many times in one run. */
 const CHUNK_ATTEMPTS = 3;
 const CHUNK_TIMEOUT_MS = 5 * 60_000;
-/** Rate-limited or TikTok unreachable before init: try again after this (init was not sent). */
+/** Runs in a row that end with a chunk unanswered before the post fails (`tiktok_upload_unavailable`). */
+const MAX_UPLOAD_RETRY_RUNS = 3;
+/** A run that got no usable chunk answer gives the post back for this long, doubling per run. */
+const UPLOAD_RETRY_MS = 30_000;
+/** 416s answered in one run before the upload counts as out of sync (TikTok and we disagree for good). */
+const MAX_RESYNCS_PER_RUN = 3;
+/** Rate-limited, TikTok or storage unreachable, or an unexpected error before init: back off from this... */
 const RETRY_BEFORE_INIT_MS = 60_000;
+const MAX_RETRY_BEFORE_INIT_MS = 15 * 60_000;
+/** ...and fail the post with the last reason after this many tries (init was never sent: nothing to undo). */
+export const MAX_ATTEMPTS_BEFORE_INIT = 6;
 /** TikTok's upload URL lives an hour; we stop using it a little before. */
 const UPLOAD_URL_LIFETIME_MS = 55 * 60_000;
 
@@ -93,7 +102,11 @@ export async function processPost(
   switch (before.stage) {
     case undefined:
     case 'claimed':
-      await startPublishing(deps, held, owner, deadline);
+      try {
+        await startPublishing(deps, held, owner, deadline);
+      } catch (error) {
+        await giveBackAfterError(deps, held, owner, error);
+      }
       return before.status === 'scheduled' ? 'started' : 'resumed';
     case 'init_sent':
       // init may have reached TikTok, its publish_id is lost: sending init again could post twice.
@@ -149,7 +162,13 @@ async function startPublishing(
       await fail(error.code === 'connection_not_found' ? 'connection_removed' : 'connection_reauth_required');
       return;
     }
-    return retryLater(deps, post, owner, error instanceof AppError ? error.code : 'internal');
+    return retryLater(
+      deps,
+      post,
+      owner,
+      error instanceof AppError ? error.code : 'publish_error',
+      retryAfterMs(error),
+    );
   }
   if (!token.record.scopes.includes(SCOPE_FOR_MODE[post.mode])) {
     await fail('scope_not_authorized');
@@ -174,7 +193,14 @@ async function startPublishing(
         await fail(error.tiktokCode);
         return;
       }
-      return retryLater(deps, post, owner, error instanceof AppError ? error.code : 'internal');
+      // e.g. creator_info's 20 a minute spent: later, with a fresh creator_info then (never init without it).
+      return retryLater(
+        deps,
+        post,
+        owner,
+        error instanceof AppError ? error.code : 'publish_error',
+        retryAfterMs(error),
+      );
     }
   }
 
@@ -233,6 +259,41 @@ async function startPublishing(
 }
 
 /**
+ * An error nobody planned for (a DynamoDB outage, a bug). Before init the post goes back to `scheduled` at once,
+ * with backoff and bounded tries, instead of sitting out the claim's lease. Once init_sent is written, nothing is
+ * given back: a dead holder's post becomes `publish_interrupted` when its lease runs out (init is never resent).
+ */
+async function giveBackAfterError(
+  deps: ServiceDeps,
+  post: PostRecord,
+  owner: string,
+  error: unknown,
+): Promise<void> {
+  deps.logger.error('publishing failed unexpectedly', {
+    event: 'publish_error',
+    postId: post.postId,
+    error,
+  });
+  try {
+    const current = await deps.posts.get(keyOf(post));
+    if (
+      current?.status !== 'publishing' ||
+      current.leaseOwner !== owner ||
+      (current.stage !== undefined && current.stage !== 'claimed')
+    )
+      return;
+    await retryLater(deps, current, owner, 'publish_error');
+  } catch (second) {
+    // The store is down too: the lease runs out and the next run takes the post over.
+    deps.logger.error('giving a post back failed', {
+      event: 'publish_error',
+      postId: post.postId,
+      error: second,
+    });
+  }
+}
+
+/**
  * TikTok's answer to init was an error. A definite refusal (an error code in the answer) created nothing: a rate
  * limit goes back to the queue, anything else is the post's fail reason, never retried blindly. No answer (timeout,
  * network, 5xx) leaves it open whether TikTok created the post: `publish_interrupted`, the user decides.
@@ -255,8 +316,7 @@ async function initRefused(
       stage: 'init_sent',
       set: { stage: str('claimed'), updatedAt: num(deps.now()) },
     });
-    if (back)
-      await retryLater(deps, back, owner, 'tiktok_rate_limited', (error.retryAfterSeconds ?? 60) * 1000);
+    if (back) await retryLater(deps, back, owner, 'tiktok_rate_limited', retryAfterMs(error));
     return;
   }
   const failReason = definite ? (error.tiktokCode as string) : 'publish_interrupted';
@@ -290,8 +350,43 @@ async function uploadChunks(
   const plan: ChunkPlan = { videoSize: post.videoSize, chunkSize, totalChunkCount: totalChunks };
   let next = post.nextChunk;
   let slowest = 0;
+  let resyncs = 0;
+  /** No usable answer this run: given back for later, or failed once that has happened too often in a row. */
+  const retryUpload = async (reason: string) => {
+    const retries = post.uploadRetries + 1;
+    if (retries >= MAX_UPLOAD_RETRY_RUNS) {
+      await fail(reason);
+      return;
+    }
+    const now = deps.now();
+    const dueAt = now + UPLOAD_RETRY_MS * 2 ** (retries - 1);
+    await deps.posts.updateAsHolder(key, owner, {
+      set: {
+        uploadRetries: num(retries),
+        leaseUntil: num(dueAt - 1),
+        [DUE_INDEX.sortKey]: num(dueAt),
+        updatedAt: num(now),
+      },
+    });
+  };
+  /** Chunks up to `next` are with TikTok: the progress (and the lease) recorded, or the upload done. */
+  const recordProgress = async (done: boolean) => {
+    const now = deps.now();
+    return done
+      ? deps.posts.markProcessing(key, owner, now, now + nextCheckDelay(0))
+      : deps.posts.updateAsHolder(key, owner, {
+          set: {
+            nextChunk: num(next),
+            uploadRetries: num(0),
+            updatedAt: num(now),
+            leaseUntil: num(now + PUBLISH_LEASE_MS),
+            [DUE_INDEX.sortKey]: num(now + PUBLISH_LEASE_MS),
+          },
+        });
+  };
   while (next < totalChunks) {
     if ((post.uploadUrlExpiresAt ?? 0) < deps.now()) {
+      // A new init would be a second post: the user decides (the composer can schedule it again).
       await fail('upload_url_expired');
       return;
     }
@@ -305,44 +400,48 @@ async function uploadChunks(
     const answer = await sendChunk(deps, post, chunk, uploadUrl);
     slowest = Math.max(slowest, Date.now() - started);
     if (answer === 'unreachable') {
-      await releaseLease(deps, key, owner, deps.now() + 30_000);
+      await retryUpload('tiktok_upload_unavailable');
       return;
     }
     if (answer.status === 206 || answer.status === 201) {
       next += 1;
       const done = answer.status === 201 || next >= totalChunks;
-      const now = deps.now();
-      const saved = done
-        ? await deps.posts.markProcessing(key, owner, now, now + nextCheckDelay(0))
-        : await deps.posts.updateAsHolder(key, owner, {
-            set: {
-              nextChunk: num(next),
-              updatedAt: num(now),
-              leaseUntil: num(now + PUBLISH_LEASE_MS),
-              [DUE_INDEX.sortKey]: num(now + PUBLISH_LEASE_MS),
-            },
-          });
-      if (!saved) return; // taken over
+      if (!(await recordProgress(done))) return; // taken over
       await deps.publishCheckpoint('chunk_sent');
       if (done) return;
       continue;
     }
-    if (answer.status === 416) {
+    if (answer.status === 416 && resyncs < MAX_RESYNCS_PER_RUN) {
       // Out of step (an answer lost after TikTok took a chunk): ask TikTok how far it got and go on from there.
+      resyncs += 1;
       const synced = await resync(deps, post, plan);
+      if (synced === 'unavailable') {
+        await retryUpload('upload_out_of_sync');
+        return;
+      }
       if (synced === undefined) {
         await fail('upload_out_of_sync');
         return;
       }
+      deps.logger.warn('upload resynchronised with TikTok', {
+        event: 'publish_upload_resync',
+        postId: post.postId,
+        recordedChunk: next,
+        tiktokChunk: synced,
+      });
       next = synced;
+      // TikTok has every byte (the last chunk's 201 was lost): the upload is done.
+      if (next >= totalChunks && !(await recordProgress(true))) return;
       continue;
     }
     await fail(
-      answer.status === 403
-        ? 'upload_url_expired'
-        : answer.status === 404
-          ? 'upload_task_missing'
-          : `upload_rejected_${answer.status}`,
+      answer.status === 416
+        ? 'upload_out_of_sync'
+        : answer.status === 403
+          ? 'upload_url_expired'
+          : answer.status === 404
+            ? 'upload_task_missing'
+            : `upload_rejected_${answer.status}`,
     );
     return;
   }
@@ -384,13 +483,20 @@ async function sendChunk(
         reason: error instanceof AppError ? error.code : (error as Error).name,
       });
     }
-    await sleep(200 * 2 ** attempt);
+    if (attempt < CHUNK_ATTEMPTS) await sleep(200 * 2 ** attempt);
   }
   return 'unreachable';
 }
 
-/** TikTok's `uploaded_bytes` names the next chunk; undefined when it is not a chunk boundary. */
-async function resync(deps: ServiceDeps, post: PostRecord, plan: ChunkPlan): Promise<number | undefined> {
+/**
+ * TikTok's `uploaded_bytes` names the next chunk; undefined when it is not a chunk boundary (or TikTok does not
+ * say), `unavailable` when status/fetch did not answer (rate-limited, down): try again later.
+ */
+async function resync(
+  deps: ServiceDeps,
+  post: PostRecord,
+  plan: ChunkPlan,
+): Promise<number | undefined | 'unavailable'> {
   try {
     const { status } = await withFreshAccessToken(deps, keyOf(post), (accessToken) =>
       deps.tiktokPosting.status(accessToken, post.publishId as string),
@@ -398,27 +504,48 @@ async function resync(deps: ServiceDeps, post: PostRecord, plan: ChunkPlan): Pro
     const uploaded = status.uploadedBytes;
     if (uploaded === undefined) return undefined;
     if (uploaded === plan.videoSize) return plan.totalChunkCount;
+    if (uploaded < 0 || uploaded > plan.videoSize) return undefined;
     return uploaded % plan.chunkSize === 0 ? uploaded / plan.chunkSize : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    return error instanceof TikTokError && error.retryable ? 'unavailable' : undefined;
   }
 }
 
-/** Not now (init not sent): the lease goes, and the post is due again after `delayMs`. */
+/**
+ * Not now (init not sent): the post goes back to `scheduled`, due again after a backoff (at least TikTok's
+ * Retry-After); after MAX_ATTEMPTS_BEFORE_INIT tries it fails with `reason`, never retried blindly forever.
+ */
 async function retryLater(
   deps: ServiceDeps,
   post: PostRecord,
   owner: string,
   reason: string,
-  delayMs = RETRY_BEFORE_INIT_MS,
+  retryAfter?: number,
 ): Promise<void> {
+  const key = keyOf(post);
+  const attempts = post.publishAttempts + 1;
+  if (attempts >= MAX_ATTEMPTS_BEFORE_INIT) {
+    await finishPost(deps, key, { status: 'failed', from: ['publishing'], owner, failReason: reason });
+    return;
+  }
+  const backoff = Math.min(MAX_RETRY_BEFORE_INIT_MS, RETRY_BEFORE_INIT_MS * 2 ** (attempts - 1));
+  const delayMs = Math.max(backoff, retryAfter ?? 0);
   deps.logger.warn('publishing postponed', {
     event: 'publish_postponed',
     postId: post.postId,
     reason,
+    attempts,
     delayMs,
   });
-  await releaseLease(deps, keyOf(post), owner, deps.now() + delayMs);
+  const now = deps.now();
+  await deps.posts.releaseClaim(key, owner, { now, dueAt: now + delayMs, attempts });
+}
+
+/** TikTok's Retry-After in milliseconds, when it sent one. */
+function retryAfterMs(error: unknown): number | undefined {
+  return error instanceof AppError && error.retryAfterSeconds !== undefined
+    ? error.retryAfterSeconds * 1000
+    : undefined;
 }
 
 async function releaseLease(deps: ServiceDeps, key: PostKey, owner: string, dueAt: number): Promise<void> {

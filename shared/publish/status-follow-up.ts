@@ -60,12 +60,16 @@ export async function checkPostStatus(deps: ServiceDeps, post: PostRecord): Prom
     });
     return 'final';
   }
+  let retryAfterMs = 0;
   try {
     const { status } = await withFreshAccessToken(deps, key, (accessToken) =>
       deps.tiktokPosting.status(accessToken, post.publishId as string),
     );
     if ((await applyPublishStatus(deps, post, status)) === 'final') return 'final';
   } catch (error) {
+    // A 429's Retry-After holds the next check back at least that long (status/fetch: 30 a minute per token).
+    if (error instanceof AppError && error.retryAfterSeconds !== undefined)
+      retryAfterMs = error.retryAfterSeconds * 1000;
     if (
       error instanceof AppError &&
       (error.code === 'connection_not_found' || error.code === 'connection_reauth_required')
@@ -85,6 +89,7 @@ export async function checkPostStatus(deps: ServiceDeps, post: PostRecord): Prom
     await finishPost(deps, key, { status: 'failed', from: ['processing'], failReason: 'status_timeout' });
     return 'final';
   }
-  await deps.posts.scheduleCheck(key, now, now + nextCheckDelay(post.statusChecks), post.statusChecks + 1);
+  const delay = Math.max(nextCheckDelay(post.statusChecks), retryAfterMs);
+  await deps.posts.scheduleCheck(key, now, now + delay, post.statusChecks + 1);
   return 'pending';
 }

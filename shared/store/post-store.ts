@@ -71,6 +71,10 @@ export type PostRecord = PostKey &
     tiktokPostId: string | undefined;
     finishedAt: number | undefined;
     dueAt: number | undefined;
+    /** Runs given back before init was sent (rate limits, outages, unexpected errors): bounded. */
+    publishAttempts: number;
+    /** Runs in a row whose chunk PUT got no usable answer (5xx, no answer): bounded. */
+    uploadRetries: number;
   };
 
 /** Shards of the post due index (posts share the table's sparse due index with the refresher, own shards). */
@@ -247,6 +251,32 @@ export class PostStore {
       values[':stage'] = str(change.stage);
     }
     return this.#update(key, { set: change.set, remove: change.remove, conditions, values });
+  }
+
+  /**
+   * Nothing was sent to TikTok (`claimed`): the post goes back to `scheduled`, due again at `dueAt` (a user may
+   * still cancel it meanwhile). Only by the holder, only before init — after init_sent the post is never restarted.
+   */
+  async releaseClaim(
+    key: PostKey,
+    owner: string,
+    input: { now: number; dueAt: number; attempts: number },
+  ): Promise<PostRecord | undefined> {
+    return this.#update(key, {
+      set: {
+        status: str('scheduled'),
+        publishAttempts: num(input.attempts),
+        updatedAt: num(input.now),
+        [DUE_INDEX.sortKey]: num(input.dueAt),
+      },
+      remove: [...LEASE, 'stage'],
+      conditions: [
+        'leaseOwner = :owner',
+        '#st = :publishing',
+        '(attribute_not_exists(stage) OR stage = :claimed)',
+      ],
+      values: { ':owner': str(owner), ':publishing': str('publishing'), ':claimed': str('claimed') },
+    });
   }
 
   /**
@@ -476,5 +506,7 @@ function postFrom(item: Item): PostRecord {
     tiktokPostId: readStr(item, 'tiktokPostId'),
     finishedAt: readNum(item, 'finishedAt'),
     dueAt: readNum(item, DUE_INDEX.sortKey),
+    publishAttempts: readNum(item, 'publishAttempts') ?? 0,
+    uploadRetries: readNum(item, 'uploadRetries') ?? 0,
   };
 }

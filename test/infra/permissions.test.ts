@@ -111,7 +111,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   TikTokWebhookFunction: [
     ...LOGS,
     ...TABLE_KEY_WRITE,
-    ...items('PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem'),
+    // GetItem: post.publish.* deliveries read the publish_id lookup and the post.
+    ...items('GetItem', 'PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem'),
     'dynamodb:Query on ConnectionsTable',
     OTHER_HOLDERS,
     ...CLIENT_SECRET,

@@ -12,6 +12,7 @@ import {
   buildListPostsHandler,
 } from '../../shared/http/posting-routes.js';
 import type { ChunkRules } from '../../shared/publish/chunk-plan.js';
+import { runPublisher } from '../../shared/publish/publisher.js';
 import type { ApiAnswer } from './api-driver.js';
 import { lambdaContext } from './api-events.js';
 import type { HttpAnswer } from './connect-driver.js';
@@ -107,7 +108,12 @@ export function postingDriver(service: TestService) {
     const answer = (await handlers[route](event, lambdaContext)) as HttpAnswer;
     const [method = '', path = ''] = route.split(' ');
     expectContract(method, path, answer);
-    return { ...answer, json: answer.body ? JSON.parse(answer.body) : undefined };
+    const json = answer.body ? JSON.parse(answer.body) : undefined;
+    if (route === ROUTE.upload && typeof json?.uploadUrl === 'string') {
+      // A presigned PUT is a capability: neither it nor its signature may reach a log line.
+      service.secrets.push(json.uploadUrl, new URL(json.uploadUrl).searchParams.get('X-Amz-Signature') ?? '');
+    }
+    return { ...answer, json };
   }
   return {
     creatorInfo: (sub: string, openId: string) => call(ROUTE.creatorInfo, { sub, params: { openId } }),
@@ -147,4 +153,40 @@ export function postingDriver(service: TestService) {
 
 export function videoBytes(size: number): Buffer {
   return randomBytes(size);
+}
+
+const FINAL = ['published', 'inbox', 'failed', 'cancelled'];
+
+/**
+ * Runs the publisher as `POST /dev/posts/run` does (every due post started, every waiting one checked) until the
+ * post is final; the post as the API shows it. Fails with the publisher's recent log lines when it never is.
+ */
+export async function publishUntilFinal(
+  service: TestService,
+  sub: string,
+  openId: string,
+  postId: string,
+  runs = 40,
+) {
+  const api = postingDriver(service);
+  for (let i = 0; i < runs; i++) {
+    // As the publisher Lambda: its AWS calls checked against its role in the synthesized stack.
+    await runPublisher(service.depsOf('PublisherFunction'), {
+      deadline: Date.now() + 60_000,
+      checkWaiting: true,
+    });
+    const post = (await api.getPost(sub, openId, postId)).json;
+    if (FINAL.includes(post.status)) return post;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+  }
+  const post = (await api.getPost(sub, openId, postId)).json;
+  const logs = service.logs.filter((line) => line.includes('publish') || line.includes('error')).slice(-8);
+  throw new Error(`post never reached a final state: ${JSON.stringify(post)}\n${logs.join('\n')}`);
+}
+
+/** The emulator's publish task of a post (its bytes' SHA-256, the PUTs it received). */
+export function tiktokTask(service: TestService, publishId: string) {
+  const task = service.emulator.posting.tasks.get(publishId);
+  if (!task) throw new Error(`TikTok has no task ${publishId}`);
+  return task;
 }

@@ -44,6 +44,8 @@ export type TestService = {
   tableName: string;
   /** Every log line the service wrote. */
   logs: string[];
+  /** Secrets the service made that the emulator never sees (presigned S3 URLs): the log scan looks for them too. */
+  secrets: string[];
   close(): Promise<void>;
 };
 
@@ -174,6 +176,7 @@ export async function startTestService(
     emulator,
     tableName,
     logs,
+    secrets: [] as string[],
     close: () => emulator.close(),
   };
   started.push(service);

@@ -4,7 +4,12 @@ import { handleTikTokWebhook } from '../../../shared/lifecycle/deauthorization-w
 import { runPublisher } from '../../../shared/publish/publisher.js';
 import { signWebhook } from '../../../shared/tiktok/webhook-signature.js';
 import { connectAccount } from '../../support/connect-driver.js';
-import { postingDriver, startPostingService, videoBytes } from '../../support/posting.js';
+import {
+  postingDriver,
+  publishUntilFinal as runUntilFinal,
+  startPostingService,
+  videoBytes,
+} from '../../support/posting.js';
 import type { TestService } from '../../support/service.js';
 import { CLIENT_KEY, CLIENT_SECRET } from '../../support/service.js';
 
@@ -18,17 +23,8 @@ const run = () => runPublisher(service.deps, { deadline: Date.now() + 60_000, ch
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** Runs the publisher until the post is final (each run: start, upload, then status checks). */
-async function publishUntilFinal(openId: string, postId: string, sub = 'alice') {
-  for (let i = 0; i < 40; i++) {
-    await run();
-    const post = (await api.getPost(sub, openId, postId)).json;
-    if (['published', 'inbox', 'failed', 'cancelled'].includes(post.status)) return post;
-    await new Promise((resolve) => setTimeout(resolve, 60));
-  }
-  const post = (await api.getPost(sub, openId, postId)).json;
-  const logs = service.logs.filter((line) => line.includes('publish') || line.includes('error')).slice(-8);
-  throw new Error(`post never reached a final state: ${JSON.stringify(post)}\n${logs.join('\n')}`);
-}
+const publishUntilFinal = (openId: string, postId: string, sub = 'alice') =>
+  runUntilFinal(service, sub, openId, postId);
 
 beforeAll(async () => {
   service = await startPostingService({ overrides: { now: () => Date.now() + clockOffset } });
