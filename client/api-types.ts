@@ -430,6 +430,12 @@ export interface components {
             missingScopes?: string[];
             /** @description Start the connect flow again here, forcing the consent screen. */
             reconnectUrl?: string;
+            /** @description TikTok’s own error code, where it tells the user what to do (e.g. `spam_risk_too_many_posts`). */
+            tiktokCode?: string;
+            /** @description `privacy_level_not_allowed` only: the privacy levels this creator may choose. */
+            privacyLevelOptions?: string[];
+            /** @description `post_not_cancellable` only: the post’s status now. */
+            postStatus?: string;
             /**
              * @description `rate_budget_exhausted` only: `user` when this user spent their share of the endpoint’s budget, `app` when the whole app’s is spent.
              * @enum {string}

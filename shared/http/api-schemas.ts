@@ -208,8 +208,11 @@ export const WebhookResponseSchema = v.object({
   revoked: v.optional(count),
 });
 
-/** RFC 9457 problem details plus our stable `code`; extension members depend on the code. */
-export const ProblemSchema = v.looseObject({
+/**
+ * RFC 9457 problem details plus our stable `code`; extension members depend on the code. Closed like every other
+ * answer: each extension member we send is listed here.
+ */
+export const ProblemSchema = v.object({
   type: v.pipe(v.string(), v.url()),
   title: v.string(),
   status: v.pipe(v.number(), v.integer(), v.minValue(400), v.maxValue(599)),
@@ -221,6 +224,23 @@ export const ProblemSchema = v.looseObject({
   ),
   reconnectUrl: v.optional(
     v.pipe(v.string(), v.description('Start the connect flow again here, forcing the consent screen.')),
+  ),
+  tiktokCode: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        'TikTok’s own error code, where it tells the user what to do (e.g. `spam_risk_too_many_posts`).',
+      ),
+    ),
+  ),
+  privacyLevelOptions: v.optional(
+    v.pipe(
+      v.array(v.string()),
+      v.description('`privacy_level_not_allowed` only: the privacy levels this creator may choose.'),
+    ),
+  ),
+  postStatus: v.optional(
+    v.pipe(v.string(), v.description('`post_not_cancellable` only: the post’s status now.')),
   ),
   budget: v.optional(
     v.pipe(

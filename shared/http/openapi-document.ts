@@ -77,6 +77,10 @@ const CONVERSION: ConversionConfig = {
   target: 'draft-2020-12',
   typeMode: 'input',
   overrideRef: ({ referenceId }) => `#/components/schemas/${referenceId}`,
+  // Closed shapes: an answer carrying a field the contract does not name (a sealed token, a lease, a version) fails
+  // validation instead of passing unnoticed. Only `v.looseObject` (TikTok's webhook body) stays open.
+  overrideSchema: ({ valibotSchema, jsonSchema }) =>
+    valibotSchema.type === 'object' ? { ...jsonSchema, additionalProperties: false } : undefined,
 };
 
 const retryAfter = {

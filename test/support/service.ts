@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startTikTokEmulator, type TikTokEmulator } from '../../local/tiktok-emulator/index.js';
 import { loadConfig } from '../../shared/config.js';
 import { KmsDataKeyProvider } from '../../shared/crypto/kms-data-keys.js';
@@ -71,6 +72,8 @@ export async function startTestService(
      * configures the service (e.g. `display-cache` with DISPLAY_CACHE_SECONDS).
      */
     stack?: StackVariant;
+    /** Called with every DynamoDB client the service builds (e.g. a middleware counting what a run reads). */
+    onDynamoClient?: (client: DynamoDBClient) => void;
   } = {},
 ): Promise<TestService> {
   const { db, tableName } = await createTestTable();
@@ -116,9 +119,15 @@ export async function startTestService(
         name === tableName ? resources.tableArn : resources.tableArn.replace(/table\/.*$/, `table/${name}`),
     },
   });
+  const observed = (client: DynamoDBClient) => {
+    options.onDynamoClient?.(client);
+    return client;
+  };
   /** The AWS providers of one container; `guard` puts the policy check of a function on its clients. */
   const awsDeps = (guard: <T extends object>(client: T) => T): DepsOverrides => ({
-    dynamoClient: guard(createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint })),
+    dynamoClient: observed(
+      guard(createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint })),
+    ),
     ...(useKms ? { dataKeys: new KmsDataKeyProvider({ kms: guard(kms.client()), keyId: kms.keyArn }) } : {}),
     clientSecret: new SecretsManagerClientSecret({
       client: guard(secretsManagerStandIn(resources.clientSecretArn, () => CLIENT_SECRET)),

@@ -147,6 +147,10 @@ describe('GET /auth/tiktok/start', () => {
       v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
     );
     expect(raw).not.toContain(state);
+    // The launch ticket itself is stored only as a hash.
+    const ticket = new URLSearchParams(query).get('ticket') as string;
+    expect(ticket.length).toBeGreaterThanOrEqual(43);
+    expect(raw).not.toContain(ticket);
   });
 
   it('refuses a malformed launch ticket with a reason, not a 500', async () => {

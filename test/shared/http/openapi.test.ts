@@ -91,6 +91,72 @@ describe('openapi.json', () => {
       ),
     ).toEqual(['status 429 lacks the Retry-After header']);
   });
+
+  it('refuses a field the contract does not name, in any answer object (the schemas are closed)', () => {
+    const answer = (statusCode: number, body: unknown, type = 'application/json'): HttpAnswer => ({
+      statusCode,
+      headers: { 'content-type': type },
+      body: JSON.stringify(body),
+    });
+    const connection = {
+      openId: 'open-1',
+      displayName: null,
+      avatarUrl: null,
+      username: null,
+      scopes: ['user.info.basic'],
+      status: 'active',
+      connectedAt: '2026-01-01T00:00:00.000Z',
+      accessTokenExpiresAt: null,
+      refreshTokenExpiresAt: null,
+    };
+    const list = (item: object) =>
+      contractViolations('GET', '/tiktok/connections', answer(200, { connections: [item] }));
+    expect(list(connection)).toEqual([]);
+    for (const leaked of [
+      { version: 3 },
+      { leaseOwner: 'run-1' },
+      { wrappedKey: 'AQID' },
+      { accessToken: 'x' },
+    ]) {
+      expect(list({ ...connection, ...leaked }).join(), JSON.stringify(leaked)).toMatch(
+        /must NOT have additional properties/,
+      );
+    }
+    const problemBody = { type: 'urn:x', title: 't', status: 404, detail: 'd', code: 'connection_not_found' };
+    const disconnect = 'DELETE /tiktok/connections/{openId}'.split(' ') as [string, string];
+    expect(contractViolations(...disconnect, answer(404, problemBody, 'application/problem+json'))).toEqual(
+      [],
+    );
+    expect(
+      contractViolations(
+        ...disconnect,
+        answer(404, { ...problemBody, stack: 'Error: at …' }, 'application/problem+json'),
+      ).join(),
+    ).toMatch(/must NOT have additional properties/);
+    const confirm = { status: 'connected', openId: 'open-1' };
+    expect(contractViolations('POST', '/auth/tiktok/confirm', answer(200, confirm))).toEqual([]);
+    expect(
+      contractViolations(
+        'POST',
+        '/auth/tiktok/confirm',
+        answer(200, { ...confirm, appUser: 'alice' }),
+      ).join(),
+    ).toMatch(/must NOT have additional properties/);
+  });
+
+  it('closes every object schema of the document except TikTok’s webhook body (a request we do not own)', () => {
+    const open: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      // Arrays are walked as objects too (their entries keyed by index).
+      if (typeof node !== 'object' || node === null) return;
+      const schema = node as Record<string, unknown>;
+      if (schema.type === 'object' && schema.properties && schema.additionalProperties !== false)
+        open.push(path);
+      for (const [key, child] of Object.entries(schema)) walk(child, `${path}/${key}`);
+    };
+    walk(openApiDocument, '');
+    expect(open).toEqual(['/components/schemas/TikTokWebhookBody']);
+  });
 });
 
 describe('real answers of the connect, connection and webhook routes match it', () => {

@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getFreshAccessToken, withFreshAccessToken } from '../../../shared/lifecycle/fresh-access-token.js';
 import { refreshConnection } from '../../../shared/lifecycle/refresh-connection.js';
@@ -292,6 +292,17 @@ describe('scheduled refresh', () => {
     expect(record.status).toBe('reauth_required');
     expect(record.sealedTokens).toBeUndefined();
     expect(record.refreshDueAt).toBeUndefined();
+    // The wrapped data key goes with the tokens.
+    const { Item } = await db.send(
+      new GetItemCommand({
+        TableName: service.tableName,
+        Key: { pk: { S: `USER#${key.appUser}` }, sk: { S: `TIKTOK#${key.openId}` } },
+        ConsistentRead: true,
+      }),
+    );
+    for (const name of ['accessToken', 'refreshToken', 'wrappedKey', 'keyVersion']) {
+      expect(Item?.[name], name).toBeUndefined();
+    }
     const event = eventsOf('reauth_required', key.openId)[0];
     expect(event).toMatchObject({ appUser: key.appUser, openId: key.openId, reason: 'invalid_grant' });
     expect(JSON.stringify(event)).not.toMatch(/act\.|rft\./);
