@@ -125,27 +125,46 @@ describe('the first snapshot after connect (day 0)', () => {
   });
 
   for (const fault of [
-    { kind: 'http_500', closed: {} },
-    { kind: 'rate_limit', closed: { user_info: 'tiktok_rate_limited' } },
+    { endpoint: 'user_info', kind: 'http_500', closed: {}, firstAccountPoints: 0 },
+    {
+      endpoint: 'user_info',
+      kind: 'rate_limit',
+      closed: { user_info: 'tiktok_rate_limited' },
+      firstAccountPoints: 0,
+    },
+    // The account's counters are stored, but without discovery its videos are unknown: the account stays due.
+    { endpoint: 'video_list', kind: 'http_500', closed: {}, firstAccountPoints: 1 },
+    {
+      endpoint: 'video_list',
+      kind: 'rate_limit',
+      closed: { video_list: 'tiktok_rate_limited' },
+      firstAccountPoints: 1,
+    },
   ] as const) {
-    it(`loses nothing when TikTok answers ${fault.kind}: the connection stays due and the next pass takes it`, async () => {
-      const appUser = `cat-${fault.kind}`;
+    it(`loses nothing when ${fault.endpoint} answers ${fault.kind}: the connection stays due and the next pass takes it`, async () => {
+      const appUser = `cat-${fault.endpoint}-${fault.kind}`;
       const openId = await connectAccount(service, appUser, 0);
       // Several: a read retries a 5xx once.
-      service.emulator.faults.push({ endpoint: 'user_info', kind: fault.kind, count: 3 });
+      service.emulator.faults.push({ endpoint: fault.endpoint, kind: fault.kind, count: 3 });
       const first = await run(delivered(openId));
-      expect(first.accountSnapshots).toBe(0);
+      expect(first.accountSnapshots).toBe(fault.firstAccountPoints);
+      // A 429 closes only its endpoint: the list pages (and their stats) are still read.
+      expect(first.videoSnapshots).toBe(
+        fault.endpoint === 'user_info' && fault.kind === 'rate_limit' ? 45 : 0,
+      );
       expect(first.closedEndpoints).toEqual(fault.closed);
       const state = await service.deps.analytics.getState({ appUser, openId });
       expect(state?.accountDueAt).toBeLessThanOrEqual(clock);
       expect(state?.dueAt).toBeLessThanOrEqual(clock);
 
+      service.emulator.faults.clear();
       clock += 60_000;
       const pass = await run(scheduled);
       expect(pass.accountSnapshots).toBeGreaterThanOrEqual(1);
       const points = await pointsOf(appUser, openId);
-      expect(points.account).toHaveLength(1);
+      expect(points.account).toHaveLength(fault.firstAccountPoints + 1);
       expect(new Set(points.videos.map((p) => p.id)).size).toBe(service.emulator.users[0]?.videos.length);
+      expect((await service.deps.analytics.getState({ appUser, openId }))?.dueAt).toBeGreaterThan(clock);
     });
   }
 
