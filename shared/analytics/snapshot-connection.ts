@@ -179,7 +179,7 @@ export async function snapshotConnection(
       velocity24h !== undefined &&
       video.breakoutAt === undefined &&
       isBreakout(velocity24h, velocities, settings.breakoutFactor);
-    const moved = await deps.analytics.markSnapshotted(key, video, {
+    const marked = await deps.analytics.markSnapshotted(key, video, {
       point,
       dueAt: nextVideoDue(settings, video.createdAt, point.at),
       now,
@@ -188,7 +188,8 @@ export async function snapshotConnection(
     });
     outcome.itemsWritten++;
     tracked.set(id, { ...video, dueAt: nextVideoDue(settings, video.createdAt, point.at), velocity24h });
-    if (moved && breakout && velocity24h !== undefined) {
+    // Only the write that marked the breakout publishes it: an overlapping run finds it marked.
+    if (marked.breakoutClaimed && velocity24h !== undefined) {
       outcome.breakouts++;
       await publishSafely(deps.events, deps.logger, {
         type: 'video_breakout',
