@@ -1,12 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatedVideo } from '../../../local/tiktok-emulator/index.js';
-import type { SnapshotPassReport } from '../../../shared/analytics/snapshot-pass.js';
-import { lambdaContext } from '../../support/api-events.js';
 import { connectAccount } from '../../support/connect-driver.js';
-import { type FunctionHandler, handlerOf } from '../../support/function-handlers.js';
 import { startTestService, type TestService } from '../../support/service.js';
+import { snapshotFunction } from '../../support/snapshot-function.js';
 
 /**
  * Breakouts on the bus: a video whose first-24 h view velocity is well above (ANALYTICS_BREAKOUT_FACTOR, 3×) the
@@ -17,24 +13,11 @@ const HOUR = 3_600_000;
 let service: TestService;
 /** In the past, so every video the test posts is already posted by the emulator's (real) clock. */
 let clock = Math.floor((Date.now() - 6 * 24 * HOUR) / HOUR) * HOUR;
-let pass: FunctionHandler;
+let runPass: Awaited<ReturnType<typeof snapshotFunction>>;
 let openId = '';
-const context = { ...lambdaContext, getRemainingTimeInMillis: () => 14 * 60_000 };
-const scheduled: ScheduledEvent = {
-  version: '0',
-  id: randomUUID(),
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '123456789012',
-  time: new Date(clock).toISOString(),
-  region: 'us-east-1',
-  resources: ['arn:aws:events:us-east-1:123456789012:rule/AnalyticsSnapshotSchedule'],
-  detail: {},
-};
-
 beforeAll(async () => {
   service = await startTestService({ overrides: { now: () => clock } });
-  pass = await handlerOf(service, 'AnalyticsSnapshotFunction');
+  runPass = await snapshotFunction(service);
   // Sam Sketches has no public video yet: the test posts them.
   openId = await connectAccount(service, 'gia', 2);
   await runPass();
@@ -42,8 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await service.close();
 });
-
-const runPass = async () => (await pass(scheduled, context)) as SnapshotPassReport;
 
 /** Passes every 3 hours (the cadence of a video in its first 10 days) over `hours`. */
 async function passesFor(hours: number): Promise<number> {
@@ -130,11 +111,11 @@ describe('breakout videos on the connection events bus', () => {
     const star = post(48_000);
     await passesFor(21);
     // Both runs find the video due past its first day; the second reads TikTok a second later.
-    const later = await handlerOf(service, 'AnalyticsSnapshotFunction', {
+    const later = await snapshotFunction(service, {
       adapt: (deps) => ({ ...deps, now: () => clock + 1_000 }),
     });
     clock += 3 * HOUR;
-    const reports = await Promise.all([runPass(), later(scheduled, context) as Promise<SnapshotPassReport>]);
+    const reports = await Promise.all([runPass(), later()]);
     // However the two interleave, one of them marks the breakout and publishes it.
     expect(reports.map((report) => report.breakouts).sort()).toEqual([0, 1]);
     const entries = breakoutEntries().filter((entry) => entry.detail.details?.videoId === star.id);

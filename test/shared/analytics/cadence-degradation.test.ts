@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SnapshotPassReport } from '../../../shared/analytics/snapshot-pass.js';
-import { lambdaContext } from '../../support/api-events.js';
 import { connectAccount } from '../../support/connect-driver.js';
-import { type FunctionHandler, handlerOf } from '../../support/function-handlers.js';
 import { startTestService, type TestService } from '../../support/service.js';
+import { snapshotFunction } from '../../support/snapshot-function.js';
 
 /**
  * When the budget share cannot cover the cadence: the pass defers the oldest tiers first and says so in the
@@ -15,21 +11,8 @@ import { startTestService, type TestService } from '../../support/service.js';
 const DAY = 86_400_000;
 let service: TestService;
 let clock = Date.UTC(2026, 11, 1, 12);
-let pass: FunctionHandler;
+let pass: Awaited<ReturnType<typeof snapshotFunction>>;
 let key = { appUser: 'hal', openId: '' };
-const context = { ...lambdaContext, getRemainingTimeInMillis: () => 14 * 60_000 };
-const scheduled: ScheduledEvent = {
-  version: '0',
-  id: randomUUID(),
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '123456789012',
-  time: '2026-12-01T12:00:00Z',
-  region: 'us-east-1',
-  resources: ['arn:aws:events:us-east-1:123456789012:rule/AnalyticsSnapshotSchedule'],
-  detail: {},
-};
-
 beforeAll(async () => {
   service = await startTestService({
     overrides: { now: () => clock },
@@ -39,7 +22,7 @@ beforeAll(async () => {
       ANALYTICS_PASS_MINUTES: '1',
     },
   });
-  pass = await handlerOf(service, 'AnalyticsSnapshotFunction');
+  pass = await snapshotFunction(service);
   key = { appUser: 'hal', openId: await connectAccount(service, 'hal', 2) };
   // 60 videos due at once: 20 in each of the 3-hourly, daily and weekly tiers (3 video/query calls' worth).
   const ages = { new: DAY, recent: 20 * DAY, old: 100 * DAY };
@@ -68,7 +51,7 @@ afterAll(async () => {
 async function nextPass() {
   clock += 2 * 60_000;
   service.metricLines.length = 0;
-  const report = (await pass(scheduled, context)) as SnapshotPassReport;
+  const report = await pass();
   const documents = service.metricLines.map((line) => JSON.parse(line));
   const total = (name: string) =>
     documents.find((doc) => doc[name] !== undefined && doc.Tier === undefined)?.[name];

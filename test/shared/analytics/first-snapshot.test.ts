@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SnapshotPassReport } from '../../../shared/analytics/snapshot-pass.js';
 import type { ConnectionEvent } from '../../../shared/events/connection-events.js';
-import { lambdaContext } from '../../support/api-events.js';
 import { connectAccount } from '../../support/connect-driver.js';
-import { type FunctionHandler, handlerOf } from '../../support/function-handlers.js';
 import { startTestService, type TestService } from '../../support/service.js';
+import { snapshotFunction } from '../../support/snapshot-function.js';
 
 /**
  * The first snapshot right after connect (day 0): the confirm publishes `tiktok.connection.connected` on the bus,
@@ -18,11 +16,11 @@ const HOUR = 3_600_000;
 let service: TestService;
 /** A minute boundary: a budget refusal then asks to wait the whole minute, beyond the first snapshot's time. */
 let clock = Date.UTC(2026, 11, 1, 12);
-let snapshot: FunctionHandler;
+let run: Awaited<ReturnType<typeof snapshotFunction>>;
 
 beforeAll(async () => {
   service = await startTestService({ overrides: { now: () => clock } });
-  snapshot = await handlerOf(service, 'AnalyticsSnapshotFunction');
+  run = await snapshotFunction(service);
 });
 afterAll(async () => {
   await service.close();
@@ -57,22 +55,6 @@ function delivered(openId: string, detailType = 'tiktok.connection.connected') {
   return event;
 }
 
-const scheduled: ScheduledEvent = {
-  version: '0',
-  id: randomUUID(),
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '123456789012',
-  time: '2026-12-01T12:00:00Z',
-  region: 'us-east-1',
-  resources: ['arn:aws:events:us-east-1:123456789012:rule/AnalyticsSnapshotSchedule'],
-  detail: {},
-};
-
-/** The snapshot function's invocation: 14 minutes to run. */
-const context = { ...lambdaContext, getRemainingTimeInMillis: () => 14 * 60_000 };
-const run = async (event: unknown) => (await snapshot(event, context)) as SnapshotPassReport;
-
 async function pointsOf(appUser: string, openId: string) {
   const days = await service.deps.analytics.days({ appUser, openId }, '2000-01-01', '2999-12-31');
   return {
@@ -105,7 +87,7 @@ describe('the first snapshot after connect (day 0)', () => {
 
     // The next scheduled pass finds nothing due for it; a redelivered event costs no TikTok call either.
     service.emulator.calls.reset();
-    expect((await run(scheduled)).due).toBe(0);
+    expect((await run()).due).toBe(0);
     expect((await run(event)).due).toBe(0);
     expect(calls()).toEqual({ user_info: 0, video_list: 0, video_query: 0 });
   });
@@ -159,7 +141,7 @@ describe('the first snapshot after connect (day 0)', () => {
 
       service.emulator.faults.clear();
       clock += 60_000;
-      const pass = await run(scheduled);
+      const pass = await run();
       expect(pass.accountSnapshots).toBeGreaterThanOrEqual(1);
       const points = await pointsOf(appUser, openId);
       expect(points.account).toHaveLength(fault.firstAccountPoints + 1);
@@ -187,7 +169,7 @@ describe('the first snapshot after connect (day 0)', () => {
     const openId = await connectAccount(service, 'eve', 1);
     const event = { ...delivered(openId), 'detail-type': 'tiktok.connection.disconnected' };
     service.emulator.calls.reset();
-    expect(await snapshot(event, context)).toEqual({
+    expect(await run(event)).toEqual({
       ignored: 'detail-type tiktok.connection.disconnected starts no snapshot',
     });
     expect(calls()).toEqual({ user_info: 0, video_list: 0, video_query: 0 });
