@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark in turn, each in its own process, with settings that keep the whole under about
- * three minutes (the refresh benchmark on 1,000 connections, 5 cold-start samples). Run one alone, with its full
- * defaults, through its own script (`npm run bench:refresh`, …). Goes on after a failure; exits 1 if any failed.
+ * three minutes (the refresh benchmark on 1,000 connections, 5 cold-start samples, publishing a 100 MB file and a
+ * burst of 20 posts). Run one alone, with its full defaults, through its own script (`npm run bench:refresh`, …).
+ * Goes on after a failure; exits 1 if any failed.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -13,7 +14,7 @@ const BENCHES: { name: string; args: string[] }[] = [
   { name: 'requests', args: [] },
   { name: 'cost', args: [] },
   { name: 'latency', args: [] },
-  { name: 'publish', args: ['--size-mb', '100'] },
+  { name: 'publish', args: ['--size-mb', '100', '--posts', '20'] },
 ];
 
 const outcomes: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * Connects one emulator account to the local stack over HTTP, as a browser would: a JWT from /dev/token, start
- * (JSON mode), launch, the emulator's consent page, its decision, the callback. Every URL is taken to 127.0.0.1.
+ * (JSON mode), launch, the emulator's consent page, its decision, the callback, the page's confirm. Every URL is taken to 127.0.0.1.
  */
 export async function connectOverHttp(
   baseUrl: string,
@@ -76,9 +76,25 @@ export async function connectOverHttp(
     'consent decision',
   );
   const done = expect(await browse(decided.headers.get('location') ?? ''), 302, 'callback');
-  if (!done.headers.get('location')?.includes('tiktok=connected')) {
-    throw new Error(`connect over HTTP: the callback sent the browser to ${done.headers.get('location')}`);
+  // The callback keeps the result pending; the signed-in user's page confirms it (POST /auth/tiktok/confirm).
+  const returned = new URL(done.headers.get('location') ?? '', baseUrl);
+  const confirmation = returned.searchParams.get('confirmation');
+  if (returned.searchParams.get('tiktok') !== 'pending' || !confirmation) {
+    throw new Error(
+      `connect over HTTP: the callback sent the browser to ${returned.origin}${returned.pathname}`,
+    );
   }
+  const confirmed = expect(
+    await browse(`${baseUrl}/auth/tiktok/confirm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ confirmation }),
+    }),
+    200,
+    'confirm',
+  );
+  const { status } = (await confirmed.json()) as { status?: string };
+  if (status !== 'connected') throw new Error(`connect over HTTP: confirm answered status ${status}`);
   return { token, openId: input.emulatorUser };
 }
 

@@ -4,6 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 export class ProcessMemory {
   #timer: NodeJS.Timeout | undefined;
   #peakSampled = 0;
+  /** Whether the kernel's high-water mark was reset (else the peak is sampled only, every `intervalMs`). */
+  kernelPeak = false;
 
   constructor(private readonly pid: number) {}
 
@@ -21,8 +23,10 @@ export class ProcessMemory {
   resetPeak(intervalMs = 20): void {
     try {
       writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+      this.kernelPeak = true;
     } catch {
       // Not permitted here: the sampled peak still counts.
+      this.kernelPeak = false;
     }
     this.#peakSampled = this.rss();
     clearInterval(this.#timer);
