@@ -11,7 +11,9 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { FIRST_SNAPSHOT_DETAIL_TYPES } from '../shared/analytics/first-snapshot.js';
 import { ANALYTICS_METRIC_DIMENSIONS } from '../shared/analytics/snapshot-pass.js';
+import { EVENT_SOURCE } from '../shared/events/connection-events.js';
 import { isPerIpLimited } from '../shared/http/ip-rate-limit.js';
 import { ROUTES, type RouteSpec } from '../shared/http/route-table.js';
 import { METRICS_NAMESPACE } from '../shared/metrics.js';
@@ -589,6 +591,15 @@ export class TikTokConnectStack extends Stack {
           deadLetterQueue: this.scheduledRunFailures,
         }),
       ],
+    });
+    // A connection's first snapshot (day 0) right after the confirm, from the event the confirm publishes
+    // anyway: the confirm answers without waiting and needs no permission more (docs/analytics.md). An event
+    // that cannot be delivered is dropped: the connection stays due and the next pass takes it.
+    new Rule(this, 'ConnectedFirstSnapshotRule', {
+      description: 'TikTok Connect: the first analytics snapshot of a connection, right after connect',
+      eventBus: this.eventBus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [...FIRST_SNAPSHOT_DETAIL_TYPES] },
+      targets: [new LambdaFunction(snapshots.lambda, { maxEventAge: snapshotInterval, retryAttempts: 2 })],
     });
 
     const unused = Object.keys(FUNCTION_ACCESS).filter((name) => !this.#functions.has(name));

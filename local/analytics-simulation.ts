@@ -2,7 +2,8 @@
  * Local only: fast-forwards simulated days of analytics snapshots against the running stack's emulator, so the
  * dashboard has real curves to show. The emulator's clock and the pass's clock are moved back `days` and then
  * forward an hour at a time to the present, running one snapshot pass per step (the cadence decides what each
- * step snapshots). Never part of a deployment: it needs the in-process emulator.
+ * step snapshots). The connections' history so far is replaced. Never part of a deployment: it needs the
+ * in-process emulator.
  */
 import { runSnapshotPass } from '../shared/analytics/snapshot-pass.js';
 import { loadConfig } from '../shared/config.js';
@@ -47,9 +48,11 @@ export async function simulateAnalytics(emulator: TikTokEmulator, days: number):
     durationMs: 0,
   };
   try {
-    // Every connection starts its history at the beginning of the simulated period.
+    // Every connection starts its history at the beginning of the simulated period: what it had (its first
+    // snapshot at connect, earlier passes) is replaced, so no point lies after the simulated ones.
     for await (const record of deps.connections.connectionsWithTokens()) {
       const key = { appUser: record.appUser, openId: record.openId };
+      await deps.analytics.deleteAll(key);
       await deps.analytics.enrol(key, { connectedAt: simNow, dueAt: simNow, now: simNow });
     }
     for (; simNow <= end; simNow += HOUR_MS) {

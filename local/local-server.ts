@@ -63,6 +63,11 @@ export function localRequestListener(options: {
   runPublisher?: () => Promise<unknown>;
   /** Fast-forward simulated days of snapshots (POST /dev/analytics/simulate?days=N); absent = 404. */
   simulateAnalytics?: (days: number) => Promise<unknown>;
+  /**
+   * After a connect is confirmed (the answer is sent first): the local stand-in for the rule on the connection
+   * events bus that starts the connection's first analytics snapshot.
+   */
+  onConnected?: (key: { appUser: string; openId: string }) => void;
   /** Browser origins allowed to call the API (as the HTTP API's CORS configuration); default CORS_ALLOWED_ORIGINS. */
   corsOrigins?: readonly string[];
   /** Request headers allowed cross-origin; default CORS_ALLOWED_HEADERS. */
@@ -191,6 +196,12 @@ export function localRequestListener(options: {
     const handler = await loadHandler(match.route.entry);
     const result = await handler(event, lambdaContext(match.route.functionName));
     writeApiResult(response, result);
+    if (match.route.functionName === 'ConfirmConnectFunction' && result.statusCode === 200) {
+      const { openId } = JSON.parse(result.body ?? '{}') as { openId?: unknown };
+      if (typeof claims?.sub === 'string' && typeof openId === 'string') {
+        options.onConnected?.({ appUser: claims.sub, openId });
+      }
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { refreshNow } from '../shared/lifecycle/refresh-now.js';
 import type { RefreshRunReport } from '../shared/lifecycle/refresh-run.js';
 import { createDynamoClient } from '../shared/store/dynamo-client.js';
 import { ensureTable } from '../shared/store/ensure-table.js';
+import { localFirstSnapshots } from './analytics-first-snapshot.js';
 import { simulateAnalytics } from './analytics-simulation.js';
 import { type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { lambdaContext } from './http-adapter.js';
@@ -146,6 +147,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const refresher = createLocalRefresher(options.rootDir, log, createDeps(config));
     const publisher = createLocalPublisher(options.rootDir, log);
+    const firstSnapshots = localFirstSnapshots(options.rootDir, log);
+    closers.push(() => firstSnapshots.settled());
     server.on(
       'request',
       localRequestListener({
@@ -154,8 +157,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         runRefresh: refresher.runOnce,
         runAnalyticsSnapshot: localAnalyticsPass(options.rootDir),
         runPublisher: () => publisher.runOnce(true),
+        onConnected: (key) => firstSnapshots.start(key),
         ...(emulator
-          ? { simulateAnalytics: (days: number) => simulateAnalytics(emulator as TikTokEmulator, days) }
+          ? {
+              simulateAnalytics: async (days: number) => {
+                await firstSnapshots.settled();
+                return simulateAnalytics(emulator as TikTokEmulator, days);
+              },
+            }
           : {}),
       }),
     );

@@ -68,6 +68,8 @@ export async function snapshotConnection(
   const due = new Set(work.dueVideos.map((d) => d.video.id));
   let accountPoint: Parameters<typeof deps.analytics.addPoints>[1]['account'];
   let accountTaken = false;
+  // The account's schedule moves on only with its discovery done: new videos are found by the list pages.
+  let discovered = !record.scopes.includes('video.list');
   try {
     if (work.accountDue) {
       const read = await gate.run('user_info', () => readProfile(deps, key, share));
@@ -87,6 +89,7 @@ export async function snapshotConnection(
       }
       if (record.scopes.includes('video.list')) {
         const found = await discover(deps, work, gate, tracked, share);
+        discovered = found.complete;
         outcome.discovered = found.newVideos.length;
         for (const video of found.newVideos) {
           await deps.analytics.trackVideo(key, trackedShape(video), { dueAt: deps.now(), now: deps.now() });
@@ -176,7 +179,7 @@ export async function snapshotConnection(
       velocity24h !== undefined &&
       video.breakoutAt === undefined &&
       isBreakout(velocity24h, velocities, settings.breakoutFactor);
-    const moved = await deps.analytics.markSnapshotted(key, video, {
+    const marked = await deps.analytics.markSnapshotted(key, video, {
       point,
       dueAt: nextVideoDue(settings, video.createdAt, point.at),
       now,
@@ -185,7 +188,8 @@ export async function snapshotConnection(
     });
     outcome.itemsWritten++;
     tracked.set(id, { ...video, dueAt: nextVideoDue(settings, video.createdAt, point.at), velocity24h });
-    if (moved && breakout && velocity24h !== undefined) {
+    // Only the write that marked the breakout publishes it: an overlapping run finds it marked.
+    if (marked.breakoutClaimed && velocity24h !== undefined) {
       outcome.breakouts++;
       await publishSafely(deps.events, deps.logger, {
         type: 'video_breakout',
@@ -203,13 +207,15 @@ export async function snapshotConnection(
     }
   }
 
-  const accountDueAt = accountTaken ? nextAccountDue(settings, state.connectedAt, now) : state.accountDueAt;
+  // A user/info or discovery TikTok refused leaves the account due: the next pass tries both again.
+  const accountDone = accountTaken && discovered;
+  const accountDueAt = accountDone ? nextAccountDue(settings, state.connectedAt, now) : state.accountDueAt;
   const downsampledThrough = await downsample(deps, work, now);
   outcome.itemsWritten += downsampledThrough.written;
   const videoDue = Math.min(...[...tracked.values()].map((v) => v.dueAt));
   await deps.analytics.saveSchedule(key, {
     accountDueAt,
-    accountLastAt: accountTaken ? now : undefined,
+    accountLastAt: accountDone ? now : undefined,
     // Whatever a closed endpoint left undone is due again, and is picked up by the next pass.
     dueAt: Math.min(accountDueAt, Number.isFinite(videoDue) ? videoDue : accountDueAt),
     downsampledThrough: downsampledThrough.through,
@@ -225,7 +231,7 @@ async function discover(
   gate: EndpointGate,
   tracked: Map<string, TrackedVideo>,
   share: { budgetShare: number },
-): Promise<{ newVideos: TikTokVideo[]; seen: TikTokVideo[]; fetchedAt: number }> {
+): Promise<{ newVideos: TikTokVideo[]; seen: TikTokVideo[]; fetchedAt: number; complete: boolean }> {
   const newVideos: TikTokVideo[] = [];
   const seen: TikTokVideo[] = [];
   let cursor: number | undefined;
@@ -234,7 +240,7 @@ async function discover(
     const read = await gate.run('video_list', () =>
       readVideoPage(deps, work.key, { limit: MAX_VIDEOS_PER_CALL, cursor }, share),
     );
-    if (!read.ok) break;
+    if (!read.ok) return { newVideos, seen, fetchedAt, complete: false };
     fetchedAt = read.value.fetchedAt;
     const videos = read.value.value.videos;
     seen.push(...videos);
@@ -244,7 +250,7 @@ async function discover(
     if (!read.value.value.hasMore || fresh.length < videos.length || videos.length === 0) break;
     cursor = read.value.value.cursor;
   }
-  return { newVideos, seen, fetchedAt };
+  return { newVideos, seen, fetchedAt, complete: true };
 }
 
 /** The first-24 h velocity, computed once: at the first snapshot at or after the video's 24th hour. */

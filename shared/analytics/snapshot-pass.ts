@@ -39,18 +39,24 @@ export type SnapshotPassReport = {
 /**
  * One snapshot pass: the connections due (from the sparse AnalyticsDue index), planned against the snapshots'
  * share of each endpoint's budget over one pass interval, then snapshotted a few at a time. `all` (local only)
- * enrols every connection with tokens and treats the account and every video as due.
+ * enrols every connection with tokens and treats the account and every video as due. `only` is the same pass
+ * for one connection (its first snapshot right after connect), if it is due; it emits no pass metrics, so the
+ * cadence alarm hears only the scheduled passes.
  */
 export async function runSnapshotPass(
   deps: ServiceDeps,
-  options: { all?: boolean; deadline?: number } = {},
+  options: { all?: boolean; deadline?: number; only?: AnalyticsKey } = {},
 ): Promise<SnapshotPassReport> {
   const settings = deps.config.analytics;
   const startedAt = deps.now();
   const wallStart = Date.now();
   const runId = randomUUID();
   const deadline = options.deadline ?? startedAt + settings.passMs - 60_000;
-  const keys = options.all ? await enrolAll(deps, startedAt) : await dueKeys(deps, startedAt);
+  const keys = options.only
+    ? await dueKey(deps, options.only, startedAt)
+    : options.all
+      ? await enrolAll(deps, startedAt)
+      : await dueKeys(deps, startedAt);
 
   const work: ConnectionWork[] = [];
   for (const key of keys) {
@@ -142,6 +148,14 @@ export async function runSnapshotPass(
     leftOver,
     durationMs: Date.now() - wallStart,
   };
+  if (options.only) {
+    deps.logger.info('analytics first snapshot', {
+      event: 'analytics_first_snapshot',
+      ...options.only,
+      ...report,
+    });
+    return report;
+  }
   emitPassMetrics(deps, report);
   deps.logger.info('analytics snapshot pass', { event: 'analytics_pass', ...report });
   return report;
@@ -181,6 +195,12 @@ async function dueKeys(deps: ServiceDeps, now: number): Promise<AnalyticsKey[]> 
   for await (const key of deps.analytics.dueKeys(now)) due.push(key);
   // Most overdue first across shards: if the pass runs out of time, the freshest debts wait.
   return due.sort((a, b) => a.dueAt - b.dueAt).map(({ appUser, openId }) => ({ appUser, openId }));
+}
+
+/** One connection, if its snapshot is due (a repeated trigger, or one after the pass took it, finds nothing). */
+async function dueKey(deps: ServiceDeps, key: AnalyticsKey, now: number): Promise<AnalyticsKey[]> {
+  const state = await deps.analytics.getState(key);
+  return state && state.dueAt <= now ? [{ appUser: key.appUser, openId: key.openId }] : [];
 }
 
 /** Local `?all=1`: every connection with tokens, enrolled if it was not (it keeps its connect time if it was). */

@@ -337,8 +337,9 @@ export class AnalyticsStore {
   }
 
   /**
-   * Moves a video's schedule on after a snapshot at `at`. Refused (false) when a snapshot at or after `at` is
-   * already recorded: a late or repeated pass never moves the schedule backwards.
+   * Moves a video's schedule on after a snapshot at `at`. Refused (`moved: false`) when a snapshot at or after
+   * `at` is already recorded: a late or repeated pass never moves the schedule backwards. `breakoutClaimed`: this
+   * write marked the video a breakout (it was not marked before), so its event is published once.
    */
   async markSnapshotted(
     key: AnalyticsKey,
@@ -350,7 +351,7 @@ export class AnalyticsStore {
       velocity24h?: number | undefined;
       breakoutAt?: number | undefined;
     },
-  ): Promise<boolean> {
+  ): Promise<{ moved: boolean; breakoutClaimed: boolean }> {
     const { point } = input;
     const values: Item = {
       ':at': num(point.at),
@@ -377,10 +378,16 @@ export class AnalyticsStore {
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastAt) OR lastAt < :at)',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: values,
+          // The old breakoutAt tells whether this write is the one that marked the breakout (two runs may race).
+          ReturnValues: 'UPDATED_OLD',
         }),
       ),
     );
-    return result !== CONDITION_FAILED;
+    if (result === CONDITION_FAILED) return { moved: false, breakoutClaimed: false };
+    return {
+      moved: true,
+      breakoutClaimed: input.breakoutAt !== undefined && result.Attributes?.breakoutAt === undefined,
+    };
   }
 
   /** TikTok did not return a tracked video: count it and look again at `dueAt` (fail open: never deleted here). */

@@ -353,6 +353,30 @@ describe('TikTokConnectStack connection lifecycle', () => {
       });
     });
 
+    it('starts a connection’s first snapshot from the connected and recovered events on ConnectionEventsBus', () => {
+      const rule = stack.node.findChild('ConnectedFirstSnapshotRule');
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: ref(stack.eventBus),
+        EventPattern: {
+          source: ['tiktok-connect'],
+          'detail-type': ['tiktok.connection.connected', 'tiktok.connection.recovered'],
+        },
+        Targets: [
+          Match.objectLike({
+            Arn: arnOf(lambdaOf('AnalyticsSnapshotFunction')),
+            // Past a pass interval the scheduled pass has taken it anyway.
+            RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 2 },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(lambdaOf('AnalyticsSnapshotFunction')),
+        Principal: 'events.amazonaws.com',
+        SourceArn: arnOf(rule),
+      });
+    });
+
     it('all notify AlarmTopic, which mails alarmEmail, is HTTPS-only and encrypted with its own key', () => {
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
       // Two per function, and the refresh, queue, API, table and analytics ones.

@@ -112,19 +112,32 @@ export function secretsManagerStandIn(secretArn: string, secretString: () => str
   });
 }
 
+/** An entry as the bus received it (what a rule matches on: source and detail-type). */
+export type BusEntry = {
+  source: string | undefined;
+  detailType: string | undefined;
+  detail: ConnectionEvent;
+};
+
 /** EventBridge with the one bus: each entry's detail goes to `deliver`, as a rule to the test would. */
 export function eventBridgeStandIn(
   busName: string,
-  deliver: (event: ConnectionEvent) => Promise<void>,
+  deliver: (event: ConnectionEvent, entry: BusEntry) => Promise<void>,
 ): EventBridgeClient {
   return answeredBy(new EventBridgeClient(CLIENT_CONFIG), (command, input) => {
     if (command !== 'PutEvents')
       throw serviceError('ValidationException', `the EventBridge stand-in does not do ${command}`);
-    const entries = input.Entries as { EventBusName?: string; Detail?: string }[];
+    const entries = input.Entries as {
+      EventBusName?: string;
+      Source?: string;
+      DetailType?: string;
+      Detail?: string;
+    }[];
     const results = entries.map((entry) => {
       if (entry.EventBusName !== busName)
         return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: 'no such bus' };
-      void deliver(JSON.parse(entry.Detail ?? '{}') as ConnectionEvent);
+      const detail = JSON.parse(entry.Detail ?? '{}') as ConnectionEvent;
+      void deliver(detail, { source: entry.Source, detailType: entry.DetailType, detail });
       return { EventId: randomUUID() };
     });
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };

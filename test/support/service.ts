@@ -11,7 +11,7 @@ import { EventBridgeConnectionEvents } from '../../shared/events/eventbridge-con
 import { Logger } from '../../shared/log.js';
 import { SecretsManagerClientSecret } from '../../shared/secrets/secrets-manager-client-secret.js';
 import { createDynamoClient } from '../../shared/store/dynamo-client.js';
-import { eventBridgeStandIn, KmsStandIn, secretsManagerStandIn } from './aws-stand-ins.js';
+import { type BusEntry, eventBridgeStandIn, KmsStandIn, secretsManagerStandIn } from './aws-stand-ins.js';
 import { createTestTable } from './dynamodb.js';
 import { type ClientScope, deployedPolicies, guardClient } from './iam/policy-check.js';
 import type { StackPolicies } from './iam/stack-policies.js';
@@ -38,6 +38,8 @@ export type TestService = {
   env: Record<string, string>;
   /** Connection events published (the local stand-in for the EventBridge bus). */
   events: LoggedConnectionEvents;
+  /** The same events as the bus received them from the functions (source, detail-type, detail), in order. */
+  busEntries: BusEntry[];
   /** EMF metric lines. */
   metricLines: string[];
   emulator: TikTokEmulator;
@@ -104,6 +106,7 @@ export async function startTestService(
   const events = new LoggedConnectionEvents(logger);
   const metricLines: string[] = [];
   const metrics = (line: string) => metricLines.push(line);
+  const busEntries: BusEntry[] = [];
 
   // The stack's KMS key, client secret and event bus, as their stand-ins; the test's table stands for its table.
   const variant = options.stack ?? 'deployed';
@@ -135,7 +138,12 @@ export async function startTestService(
       cacheSeconds: 300,
     }),
     events: new EventBridgeConnectionEvents({
-      client: guard(eventBridgeStandIn(resources.eventBusName, (event) => events.publish(event))),
+      client: guard(
+        eventBridgeStandIn(resources.eventBusName, (event, entry) => {
+          busEntries.push(entry);
+          return events.publish(event);
+        }),
+      ),
       busName: resources.eventBusName,
     }),
   });
@@ -172,6 +180,7 @@ export async function startTestService(
     depsOf,
     env,
     events,
+    busEntries,
     metricLines,
     emulator,
     tableName,
