@@ -216,8 +216,12 @@ export async function snapshotConnection(
   await deps.analytics.saveSchedule(key, {
     accountDueAt,
     accountLastAt: accountDone ? now : undefined,
-    // Whatever a closed endpoint left undone is due again, and is picked up by the next pass.
-    dueAt: Math.min(accountDueAt, Number.isFinite(videoDue) ? videoDue : accountDueAt),
+    // Whatever a closed endpoint left undone is due again, and is picked up by the next pass — not before TikTok's
+    // Retry-After has passed.
+    dueAt: Math.max(
+      Math.min(accountDueAt, Number.isFinite(videoDue) ? videoDue : accountDueAt),
+      gate.reopensAt,
+    ),
     downsampledThrough: downsampledThrough.through,
     now,
   });
