@@ -319,7 +319,10 @@ try {
     }),
   );
   // Lead time for scheduling them all (each POST /posts asks TikTok's creator_info) before the instant.
-  const due = new Date(Math.ceil((Date.now() + 15_000 + POSTS * 150) / 1000) * 1000);
+  // With a period above a second, at least one period more: a post scheduled further ahead than one period is seen
+  // by the run before its instant (the lookahead), as posts scheduled a minute or more ahead are on AWS.
+  const lead = 15_000 + POSTS * 150 + (TICK_SECONDS > 1 ? TICK_SECONDS * 1000 : 0);
+  const due = new Date(Math.ceil((Date.now() + lead) / 1000) * 1000);
   emulator.calls.reset();
   const created = await mapLimit(uploads, 8, async ({ account, caption, uploadId }) => ({
     account,

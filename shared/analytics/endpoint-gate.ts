@@ -19,10 +19,10 @@ export class EndpointGate {
   readonly calls: Record<DisplayEndpoint, number> = { user_info: 0, video_list: 0, video_query: 0 };
   rateLimited = 0;
   /**
-   * The latest instant TikTok's 429s asked us to stay away until (its `Retry-After`, else a minute): work this pass
-   * leaves undone is not due again before it, so the next pass does not ask TikTok early.
+   * Per endpoint, the instant TikTok's 429 asked us to stay away until (its `Retry-After`, else a minute): work this
+   * pass leaves undone on that endpoint is not due again before it, so the next pass does not ask TikTok early.
    */
-  reopensAt = 0;
+  readonly reopensAt: Record<DisplayEndpoint, number> = { user_info: 0, video_list: 0, video_query: 0 };
 
   constructor(input: {
     perMinuteShare: number;
@@ -60,7 +60,10 @@ export class EndpointGate {
         if (error.code === 'tiktok_rate_limited') {
           this.rateLimited++;
           this.#closed.set(endpoint, 'tiktok_rate_limited');
-          this.reopensAt = Math.max(this.reopensAt, this.#now() + (error.retryAfterSeconds ?? 60) * 1000);
+          this.reopensAt[endpoint] = Math.max(
+            this.reopensAt[endpoint],
+            this.#now() + (error.retryAfterSeconds ?? 60) * 1000,
+          );
           continue;
         }
         if (error.code !== 'rate_budget_exhausted') throw error;

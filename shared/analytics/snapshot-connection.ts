@@ -209,19 +209,22 @@ export async function snapshotConnection(
 
   // A user/info or discovery TikTok refused leaves the account due: the next pass tries both again.
   const accountDone = accountTaken && discovered;
-  const accountDueAt = accountDone ? nextAccountDue(settings, state.connectedAt, now) : state.accountDueAt;
+  // Left undone because TikTok said 429: not due again before its Retry-After.
+  const accountDueAt = accountDone
+    ? nextAccountDue(settings, state.connectedAt, now)
+    : Math.max(state.accountDueAt, gate.reopensAt.user_info, gate.reopensAt.video_list);
   const downsampledThrough = await downsample(deps, work, now);
   outcome.itemsWritten += downsampledThrough.written;
-  const videoDue = Math.min(...[...tracked.values()].map((v) => v.dueAt));
+  const videoDue = Math.min(
+    ...[...tracked.values()].map((v) =>
+      v.dueAt <= now ? Math.max(v.dueAt, gate.reopensAt.video_query) : v.dueAt,
+    ),
+  );
   await deps.analytics.saveSchedule(key, {
     accountDueAt,
     accountLastAt: accountDone ? now : undefined,
-    // Whatever a closed endpoint left undone is due again, and is picked up by the next pass — not before TikTok's
-    // Retry-After has passed.
-    dueAt: Math.max(
-      Math.min(accountDueAt, Number.isFinite(videoDue) ? videoDue : accountDueAt),
-      gate.reopensAt,
-    ),
+    // Whatever a closed endpoint left undone is due again, and is picked up by the next pass.
+    dueAt: Math.min(accountDueAt, Number.isFinite(videoDue) ? videoDue : accountDueAt),
     downsampledThrough: downsampledThrough.through,
     now,
   });

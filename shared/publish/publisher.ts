@@ -77,7 +77,7 @@ export async function runPublisher(
   }
   report.due = keys.length;
   const starts = keys.sort((a, b) => a.dueAt - b.dueAt);
-  const uploads: Array<() => Promise<void>> = [];
+  const uploads: { postId: string; run: () => Promise<void> }[] = [];
   const nearDeadline = () => Date.now() > options.deadline - 10_000;
   const worker = async () => {
     for (;;) {
@@ -85,7 +85,8 @@ export async function runPublisher(
       const key = starts.shift();
       if (key) {
         // Not yet due (lookahead): wait for its instant if the run lives that long; a later run takes it otherwise.
-        const wait = options.checkWaiting ? 0 : key.dueAt - deps.now();
+        // 1 ms past: a lease ending at dueAt is taken over only once it has ended (leaseUntil < now).
+        const wait = options.checkWaiting ? 0 : key.dueAt + 1 - deps.now();
         if (wait > 0) {
           if (Date.now() + wait > options.deadline - 10_000) continue;
           await sleep(wait);
@@ -96,7 +97,7 @@ export async function runPublisher(
             key,
             options.deadline,
             options.checkWaiting ?? false,
-            (upload) => uploads.push(upload),
+            (run) => uploads.push({ postId: key.postId, run }),
           );
           report[outcome] += 1;
         } catch (error) {
@@ -111,9 +112,13 @@ export async function runPublisher(
       const upload = uploads.shift();
       if (!upload) return;
       try {
-        await upload();
+        await upload.run();
       } catch (error) {
-        deps.logger.error('uploading a post failed', { event: 'publish_error', error });
+        deps.logger.error('uploading a post failed', {
+          event: 'publish_error',
+          postId: upload.postId,
+          error,
+        });
       }
     }
   };
@@ -165,7 +170,7 @@ export async function processPost(
       });
       return 'resumed';
     case 'uploading':
-      await uploadChunks(deps, held, owner, deadline);
+      await uploadFromQueue(deps, key, owner, deadline, uploadLater);
       return 'resumed';
   }
 }
@@ -252,6 +257,20 @@ async function startPublishing(
     }
   }
 
+  // The token is opened (DynamoDB, KMS) before init_sent is written: a failure there leaves nothing sent, so the
+  // post is retried, not failed as publish_interrupted.
+  let initToken: Awaited<ReturnType<typeof getFreshAccessToken>>;
+  try {
+    initToken = await getFreshAccessToken(deps, key);
+  } catch (error) {
+    return retryLater(
+      deps,
+      post,
+      owner,
+      error instanceof AppError ? error.code : 'publish_error',
+      retryAfterMs(error),
+    );
+  }
   const marked = await deps.posts.updateAsHolder(key, owner, {
     stage: 'claimed',
     set: { stage: str('init_sent'), updatedAt: num(deps.now()) },
@@ -259,23 +278,21 @@ async function startPublishing(
   if (!marked) return; // lost the lease: whoever holds it now carries on
   let init: Awaited<ReturnType<ServiceDeps['tiktokPosting']['init']>>;
   try {
-    init = await withFreshAccessToken(deps, key, (accessToken) =>
-      deps.tiktokPosting.init(accessToken, {
-        mode: post.mode,
-        postInfo: {
-          title: post.caption,
-          privacyLevel: post.privacyLevel as never,
-          disableComment: post.disableComment,
-          disableDuet: post.disableDuet,
-          disableStitch: post.disableStitch,
-          brandContentToggle: post.brandContentToggle,
-          brandOrganicToggle: post.brandOrganicToggle,
-        },
-        source: plan,
-      }),
-    );
+    init = await deps.tiktokPosting.init(initToken.accessToken, {
+      mode: post.mode,
+      postInfo: {
+        title: post.caption,
+        privacyLevel: post.privacyLevel as never,
+        disableComment: post.disableComment,
+        disableDuet: post.disableDuet,
+        disableStitch: post.disableStitch,
+        brandContentToggle: post.brandContentToggle,
+        brandOrganicToggle: post.brandOrganicToggle,
+      },
+      source: plan,
+    });
   } catch (error) {
-    await initRefused(deps, post, owner, error);
+    await initRefused(deps, post, owner, error, initToken.record.version);
     return;
   }
   await deps.publishCheckpoint('init_answered');
@@ -286,6 +303,7 @@ async function startPublishing(
     chunkSize: plan.chunkSize,
     totalChunks: plan.totalChunkCount,
     now: deps.now(),
+    leaseUntil: deps.now() + PUBLISH_LEASE_MS,
   });
   if (!recorded) {
     deps.logger.error('init answered but the post was taken over', {
@@ -302,9 +320,22 @@ async function startPublishing(
     chunks: plan.totalChunkCount,
     tiktokLogId: init.logId,
   });
+  await uploadFromQueue(deps, key, owner, deadline, uploadLater);
+}
+
+/**
+ * The chunk upload of a post this run holds, left to the run's upload queue when it has one (starts go first).
+ * The lease is renewed as the upload begins (it may have waited in the queue); a run that took the post over
+ * meanwhile (the lease ran out) has it now, and this one writes and sends nothing.
+ */
+async function uploadFromQueue(
+  deps: ServiceDeps,
+  key: PostKey,
+  owner: string,
+  deadline: number,
+  uploadLater: LaterUpload | undefined,
+): Promise<void> {
   const upload = async () => {
-    // The lease renewed as the upload begins (it may have waited in the run's queue); a run that took the post over
-    // meanwhile (its lease ran out) has it now, and this one writes and sends nothing.
     const now = deps.now();
     const current = await deps.posts.updateAsHolder(key, owner, {
       stage: 'uploading',
@@ -361,6 +392,7 @@ async function initRefused(
   post: PostRecord,
   owner: string,
   error: unknown,
+  tokenVersion: number,
 ): Promise<void> {
   const key = keyOf(post);
   const httpStatus = error instanceof TikTokError ? Number(error.logFields.tiktokHttpStatus ?? 0) : 0;
@@ -369,12 +401,18 @@ async function initRefused(
     error.tiktokCode !== undefined &&
     error.tiktokCode !== 'internal_error' &&
     httpStatus < 500;
-  if (definite && error.code === 'tiktok_rate_limited') {
+  // TikTok refused before creating anything (its limit, or a token it no longer takes): init may be sent again.
+  const tokenRefused = definite && error.code === 'tiktok_access_token_invalid';
+  if (definite && (error.code === 'tiktok_rate_limited' || tokenRefused)) {
     const back = await deps.posts.updateAsHolder(key, owner, {
       stage: 'init_sent',
       set: { stage: str('claimed'), updatedAt: num(deps.now()) },
     });
-    if (back) await retryLater(deps, back, owner, 'tiktok_rate_limited', retryAfterMs(error));
+    if (tokenRefused) {
+      // Refreshed now (past the version TikTok refused), so the next try has a token TikTok takes.
+      await getFreshAccessToken(deps, key, { staleVersion: tokenVersion }).catch(() => undefined);
+    }
+    if (back) await retryLater(deps, back, owner, error.code, retryAfterMs(error));
     return;
   }
   const failReason = definite ? (error.tiktokCode as string) : 'publish_interrupted';
@@ -477,6 +515,11 @@ async function uploadChunks(
         await retryUpload('upload_out_of_sync');
         return;
       }
+      if (typeof synced === 'object') {
+        // Not a failed run (TikTok only asked us to wait): given back until then, the retry count unchanged.
+        await releaseLease(deps, key, owner, deps.now() + synced.waitMs);
+        return;
+      }
       if (synced === undefined) {
         await fail('upload_out_of_sync');
         return;
@@ -554,7 +597,7 @@ async function resync(
   deps: ServiceDeps,
   post: PostRecord,
   plan: ChunkPlan,
-): Promise<number | undefined | 'unavailable'> {
+): Promise<number | undefined | 'unavailable' | { waitMs: number }> {
   try {
     const { status } = await withFreshAccessToken(deps, keyOf(post), (accessToken) =>
       deps.tiktokPosting.status(accessToken, post.publishId as string),
@@ -565,6 +608,10 @@ async function resync(
     if (uploaded < 0 || uploaded > plan.videoSize) return undefined;
     return uploaded % plan.chunkSize === 0 ? uploaded / plan.chunkSize : undefined;
   } catch (error) {
+    // status/fetch's own limit (30 a minute per token): nothing is out of sync, ask again after TikTok's wait.
+    if (error instanceof AppError && error.code === 'tiktok_rate_limited') {
+      return { waitMs: retryAfterMs(error) ?? 60_000 };
+    }
     return error instanceof TikTokError && error.retryable ? 'unavailable' : undefined;
   }
 }

@@ -297,10 +297,14 @@ export class PostStore {
       chunkSize: number;
       totalChunks: number;
       now: number;
+      /** The holder's lease, renewed: the upload may wait in its run's queue behind other posts' starts. */
+      leaseUntil: number;
     },
   ): Promise<boolean> {
     const update = updateExpression({
       set: {
+        leaseUntil: num(init.leaseUntil),
+        [DUE_INDEX.sortKey]: num(init.leaseUntil),
         stage: str('uploading'),
         publishId: str(init.publishId),
         uploadUrl: str(init.uploadUrl.reveal()),

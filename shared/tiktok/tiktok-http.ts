@@ -111,10 +111,15 @@ function logIdOf(body: unknown): string | undefined {
   return undefined;
 }
 
+/** A Retry-After above this (from TikTok or a proxy on the way) is taken as this: nothing waits a day on one header. */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
 function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
+  return Number.isFinite(seconds) && seconds >= 0
+    ? Math.min(Math.ceil(seconds), MAX_RETRY_AFTER_SECONDS)
+    : undefined;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -271,6 +271,56 @@ describe('an unexpected error in the publisher', () => {
     expect(calls('video_init')).toHaveLength(inits + 1);
   });
 
+  it('opening the token for init fails (DynamoDB or KMS): nothing sent, back to scheduled, then published once', async () => {
+    const postId = await schedule(mia);
+    const inits = calls('video_init').length;
+    // A direct post opens its token three times before init: the checks, creator_info, init's own. The third fails.
+    const deps = service.depsOf('PublisherFunction');
+    let opened = 0;
+    const connections = new Proxy(deps.connections, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop !== 'openTokens') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: unknown[]) =>
+          ++opened === 3
+            ? Promise.reject(new Error('KMS: ThrottlingException'))
+            : (value as (...a: unknown[]) => unknown).apply(target, args);
+      },
+    });
+    await scheduledRun({ ...deps, connections });
+    expect(opened).toBeGreaterThanOrEqual(3);
+    const post = await stored(mia, postId);
+    expect(post).toMatchObject({ status: 'scheduled', publishAttempts: 1, leaseOwner: undefined });
+    expect(calls('video_init')).toHaveLength(inits);
+
+    clockOffset = 61_000;
+    expect((await publishUntilFinal(service, 'alice', mia, postId)).status).toBe('published');
+    expect(calls('video_init')).toHaveLength(inits + 1);
+  });
+
+  it('TikTok refuses the access token at init (nothing created): refreshed, retried later, published once', async () => {
+    const postId = await schedule(mia);
+    const before = calls('video_init').length;
+    const refreshes = calls('refresh').length;
+    service.emulator.faults.push({ endpoint: 'video_init', kind: 'access_token_invalid' });
+    await scheduledRun();
+    expect(await stored(mia, postId)).toMatchObject({ status: 'scheduled', publishAttempts: 1 });
+    expect(
+      calls('video_init')
+        .slice(before)
+        .map((call) => call.status),
+    ).toEqual([401]);
+    expect(calls('refresh').length).toBeGreaterThan(refreshes);
+
+    clockOffset = 61_000;
+    expect((await publishUntilFinal(service, 'alice', mia, postId)).status).toBe('published');
+    expect(
+      calls('video_init')
+        .slice(before)
+        .map((call) => call.status),
+    ).toEqual([401, 200]);
+  });
+
   it('before init, every time: failed publish_error after a bounded number of tries, init never sent', async () => {
     const postId = await schedule(mia);
     const inits = calls('video_init').length;

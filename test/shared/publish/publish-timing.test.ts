@@ -100,13 +100,16 @@ describe('looking ahead by the schedule period', () => {
     const openId = accounts[0] as string;
     const postId = await schedule(openId, 3_000, new Date(Date.now() + 2_000).toISOString());
     const before = initTimes().length;
+    const began = Date.now();
     const run = runPublisher(service.depsOf('PublisherFunction'), {
       deadline: Date.now() + 60_000,
       lookaheadMs: 4_000,
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await api.cancelPost('alice', openId, postId)).statusCode).toBe(200);
-    await run;
+    // The run saw the post and waited for its instant, then found it cancelled.
+    expect((await run).due).toBe(1);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(1_900);
     expect(initTimes()).toHaveLength(before);
     expect(await statusOf(openId, postId)).toBe('cancelled');
   });
