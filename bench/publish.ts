@@ -67,6 +67,8 @@ const TICK_SECONDS = Number(values['tick-seconds']);
 if (!Number.isInteger(TICK_SECONDS) || TICK_SECONDS < 1) throw new Error('usage: --tick-seconds <s ≥ 1>');
 /** Posts one publisher run works on at once: the service's default, set here so the results can name it. */
 const PUBLISH_CONCURRENCY = 4;
+/** Posts one run starts at once: the service's default, named here for the results. */
+const PUBLISH_START_CONCURRENCY = 16;
 const OVERALL_LIMIT_MS = 15 * 60_000;
 const FINAL_WAIT_MS = 5 * 60_000;
 const CLIENT_KEY = 'bench-publish-key';
@@ -139,6 +141,7 @@ try {
       PUBLISH_INTERVAL_SECONDS: String(TICK_SECONDS),
       PUBLISH_LOOKAHEAD_SECONDS: String(TICK_SECONDS === 1 ? 0 : TICK_SECONDS),
       PUBLISH_CONCURRENCY: String(PUBLISH_CONCURRENCY),
+      PUBLISH_START_CONCURRENCY: String(PUBLISH_START_CONCURRENCY),
       REFRESH_INTERVAL_SECONDS: '0',
     },
   });
@@ -530,7 +533,7 @@ function resultsMarkdown(machine: string, table: string, problems: string[]): st
     "- **Peak RSS.** The kernel's high-water mark (`VmHWM`, reset through `/proc/<pid>/clear_refs` just before each post is scheduled, and sampled every 20 ms as a fallback) of the service process, which holds every handler module, not only the publisher. The claim is bounded memory (chunks stream, nothing is buffered whole): the peak with the full file against the peak with a tenth of it in the same run.",
     '- **TikTok calls, large post.** Everything the emulator logged from `POST /posts` (which asks creator_info to check the privacy level) to the post being `published`: creator_info again at publish time, init, one PUT per chunk, status fetches (the webhook usually makes polling unnecessary).',
     `- **Burst.** ${POSTS} posts with the same \`publishAt\`, ${POSTS_PER_ACCOUNT} per connected account (each a TikTok account of its own; TikTok allows 6 inits a minute per token and 15 posts a day per creator; the emulator acts as an audited app, whose cap of 10,000 posting users a day is far away), each a ${BURST_FILE_BYTES / 1000} kB file (one chunk). The schedule stand-in runs every ${TICK_SECONDS} s (runs overlap when one outlasts a tick) and one \`POST /dev/posts/run\` races it at the due instant. Exactly once is checked per post: the emulator's publish tasks are counted by caption (unique per post) and must be 1, with the post's \`publishId\` equal to the task's.`,
-    `- **Start delay** = the emulator's time of the post's init − \`publishAt\`: the tick (here ${TICK_SECONDS} s) plus the work ahead of the post in the run (${PUBLISH_CONCURRENCY} posts at a time, \`PUBLISH_CONCURRENCY\`). On AWS the schedule is \`rate(1 minute)\`, so add the wait for the next tick (0–60 s); the work part grows with the bytes ahead of a post, since a worker uploads a post's chunks before it takes the next post.`,
+    `- **Start delay** = the emulator's time of the post's init − \`publishAt\`: the work ahead of the post in the run (${PUBLISH_START_CONCURRENCY} posts started at once, \`PUBLISH_START_CONCURRENCY\`; every due post is started before any uploads, ${PUBLISH_CONCURRENCY} uploads at once, \`PUBLISH_CONCURRENCY\`), plus, with the 1 s tick, up to a second. On AWS the schedule is \`rate(1 minute)\` and each run looks one minute ahead (\`PUBLISH_LOOKAHEAD_SECONDS\`), taking each post at its instant: \`--tick-seconds 60\` runs it that way (posts scheduled more than a minute ahead).`,
     '',
   ].join('\n');
 }

@@ -136,6 +136,8 @@ const EnvSchema = v.object({
   POST_STATUS_TIMEOUT_MINUTES: v.optional(positiveInt, '60'),
   /** Posts one publisher run works on at once. */
   PUBLISH_CONCURRENCY: v.optional(positiveInt, '4'),
+  /** Posts one publisher run starts (creator_info, init: a few small calls each) at once; uploads stay within the above. */
+  PUBLISH_START_CONCURRENCY: v.optional(positiveInt, '16'),
   /**
    * A publisher run also takes posts due within this long, each at its own instant: the schedule's period (the stack
    * sets it); 0 locally, where the stand-in schedule runs every few seconds.
@@ -193,6 +195,7 @@ export type Config = {
     audited: boolean;
     statusTimeoutMs: number;
     concurrency: number;
+    startConcurrency: number;
     uploadUrlSeconds: number;
     lookaheadMs: number;
   };
@@ -298,6 +301,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       audited: e.TIKTOK_POSTING_AUDITED === 'true',
       statusTimeoutMs: e.POST_STATUS_TIMEOUT_MINUTES * 60_000,
       concurrency: e.PUBLISH_CONCURRENCY,
+      startConcurrency: e.PUBLISH_START_CONCURRENCY,
       uploadUrlSeconds: e.UPLOAD_URL_SECONDS,
       lookaheadMs: e.PUBLISH_LOOKAHEAD_SECONDS * 1000,
     },

@@ -41,7 +41,8 @@ export type PublisherReport = {
 /**
  * One publisher run: every due post in the due index is worked on once — a scheduled post is claimed and started,
  * a publishing post whose holder died is resumed (or failed as `publish_interrupted` if init's answer was lost),
- * a processing post gets one status check. Bounded concurrency; stops taking new work near the deadline.
+ * a processing post gets one status check. Bounded concurrency (PUBLISH_START_CONCURRENCY posts started at once,
+ * PUBLISH_CONCURRENCY uploads at once); stops taking new work near the deadline.
  *
  * Starts go first: a worker that got init's answer leaves the chunk upload to the run's upload queue, which workers
  * take only when no start is waiting, so posts due in the same minute are all started (init sent) before any of them
@@ -78,6 +79,8 @@ export async function runPublisher(
   report.due = keys.length;
   const starts = keys.sort((a, b) => a.dueAt - b.dueAt);
   const uploads: { postId: string; run: () => Promise<void> }[] = [];
+  const uploadSlots = deps.config.publishing.concurrency;
+  let uploading = 0;
   const nearDeadline = () => Date.now() > options.deadline - 10_000;
   const worker = async () => {
     for (;;) {
@@ -109,8 +112,12 @@ export async function runPublisher(
         }
         continue;
       }
+      // Uploads hold memory and bandwidth: at most PUBLISH_CONCURRENCY at once. A worker that finds them all taken
+      // ends; the uploading workers take what is left as they finish.
+      if (uploading >= uploadSlots) return;
       const upload = uploads.shift();
       if (!upload) return;
+      uploading += 1;
       try {
         await upload.run();
       } catch (error) {
@@ -119,10 +126,13 @@ export async function runPublisher(
           postId: upload.postId,
           error,
         });
+      } finally {
+        uploading -= 1;
       }
     }
   };
-  await Promise.all(Array.from({ length: deps.config.publishing.concurrency }, worker));
+  const workers = Math.max(deps.config.publishing.startConcurrency, uploadSlots);
+  await Promise.all(Array.from({ length: workers }, worker));
   return report;
 }
 

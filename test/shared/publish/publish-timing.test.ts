@@ -23,7 +23,10 @@ let api: ReturnType<typeof postingDriver>;
 const accounts: string[] = [];
 
 beforeAll(async () => {
-  service = await startPostingService({ env: { PUBLISH_CONCURRENCY: '1', PUBLISH_LOOKAHEAD_SECONDS: '4' } });
+  // Uploads one at a time, starts three at once.
+  service = await startPostingService({
+    env: { PUBLISH_CONCURRENCY: '1', PUBLISH_START_CONCURRENCY: '3', PUBLISH_LOOKAHEAD_SECONDS: '4' },
+  });
   service.emulator.setOptions({ dailyPostCap: 1_000 });
   api = postingDriver(service);
   for (let i = 0; i < 3; i++) accounts.push(await connectAccount(service, 'alice', i));
@@ -116,12 +119,28 @@ describe('looking ahead by the schedule period', () => {
 });
 
 describe('starts before uploads', () => {
-  it('with one worker, every due post gets its init before any post streams its chunks', async () => {
+  it('every due post gets its init before any post streams its chunks; one upload at a time (PUBLISH_CONCURRENCY=1)', async () => {
     // Three multi-chunk videos due now, one per account (TikTok's init limit is per token).
     const postIds = [];
     for (const openId of accounts) postIds.push([openId, await schedule(openId, 150_000)] as const);
     const before = service.emulator.calls.list().length;
-    await runPublisher(service.depsOf('PublisherFunction'), { deadline: Date.now() + 60_000 });
+    // Chunk PUTs in flight at once, seen from the publisher's side.
+    const deps = service.depsOf('PublisherFunction');
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const tiktokPosting = {
+      ...deps.tiktokPosting,
+      putChunk: async (...args: Parameters<typeof deps.tiktokPosting.putChunk>) => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        try {
+          return await deps.tiktokPosting.putChunk(...args);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    };
+    await runPublisher({ ...deps, tiktokPosting }, { deadline: Date.now() + 60_000 });
+    expect(mostInFlight).toBe(1);
     const order = service.emulator.calls
       .list()
       .slice(before)
