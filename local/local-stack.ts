@@ -250,7 +250,11 @@ function localAnalyticsPass(rootDir: string) {
   };
 }
 
-/** The publisher's handler module, one run at a time (POST /dev/posts/run and the timer share it). */
+/**
+ * The publisher's handler module for POST /dev/posts/run and the timer. A call waits for the run in progress, then
+ * starts its own; calls that waited together then run side by side, as overlapping Lambda invocations of the
+ * schedule do (every claim is a conditional write, so they share the work without doing any twice).
+ */
 function createLocalPublisher(rootDir: string, log: (line: string) => void) {
   let running: Promise<unknown> | undefined;
   const runOnce = async (checkWaiting = false): Promise<unknown> => {
