@@ -154,7 +154,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       localRequestListener({
         rootDir: options.rootDir,
         issuer,
-        runRefresh: refresher.runOnce,
+        // A first snapshot still running reads the connection it was started for: on demand, the pass comes after
+        // it (a refresh racing it would lose the compare-and-swap and report the connection skipped).
+        runRefresh: async (options) => {
+          await firstSnapshots.settled();
+          return refresher.runOnce(options);
+        },
         runAnalyticsSnapshot: localAnalyticsPass(options.rootDir),
         runPublisher: () => publisher.runOnce(true),
         onConnected: (key) => firstSnapshots.start(key),
