@@ -77,16 +77,45 @@ function session() {
   return { token: sessionStorage.getItem(TOKEN_KEY), user: sessionStorage.getItem(USER_KEY) };
 }
 
-const tiktok = createTikTokConnectClient({
-  baseUrl: location.origin,
-  getAccessToken: () => session().token,
-});
+/** Bumped at every sign-in and sign-out: what a signed-out session still had in flight must not touch the page. */
+let generation = 0;
+
+/**
+ * The client, with one rule for every call: an answer that arrives after the session changed, or a call made with no
+ * session at all (a retry or a load the signed-out session started), is dropped — its promise never settles, so no
+ * notice, card or "session expired" from an old session reaches the new one.
+ */
+const tiktok = sessionBound(
+  createTikTokConnectClient({
+    baseUrl: location.origin,
+    getAccessToken: () => session().token,
+  }),
+);
+
+function sessionBound(client) {
+  const never = () => new Promise(() => {});
+  return new Proxy(client, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return (...args) => {
+        if (!session().token) return never();
+        const started = generation;
+        return value.apply(target, args).then(
+          (result) => (started === generation ? result : never()),
+          (error) => (started === generation ? Promise.reject(error) : never()),
+        );
+      };
+    },
+  });
+}
 
 async function signIn(user) {
   const response = await fetch(`/dev/token?sub=${encodeURIComponent(user)}`);
   const body = await response.json();
   if (!response.ok) throw new Error(body.message ?? 'sign-in failed');
   // Another user's notices (connected, disconnected, errors) are not this user's.
+  generation += 1;
   clearOutcome();
   sessionStorage.removeItem(RECONNECT_KEY);
   sessionStorage.setItem(TOKEN_KEY, body.token);
@@ -94,6 +123,7 @@ async function signIn(user) {
 }
 
 function signOut(message) {
+  generation += 1;
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(USER_KEY);
   sessionStorage.removeItem(RECONNECT_KEY);
