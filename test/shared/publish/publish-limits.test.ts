@@ -414,7 +414,11 @@ describe('post.publish.* webhooks signed by TikTok (the emulator), polling only 
       (p) => p.tiktokPostId !== undefined,
     );
     expect(post).toMatchObject({ status: 'published', tiktokPostId: expect.stringMatching(/^\d+$/) });
-    const delivered = service.emulator.posting.webhooksSent.filter((w) => w.content.publish_id === publishId);
+    // The emulator records a delivery once our answer reached it, which may be just after the post changed.
+    const delivered = await waitFor(
+      async () => service.emulator.posting.webhooksSent.filter((w) => w.content.publish_id === publishId),
+      (sent) => sent.length >= 2,
+    );
     // Both are sent at once (as TikTok does): either may arrive first.
     expect(delivered.map((w) => [w.event, w.status]).sort()).toEqual([
       ['post.publish.complete', 200],
@@ -446,7 +450,11 @@ describe('post.publish.* webhooks signed by TikTok (the emulator), polling only 
     );
     expect(failed.failReason).toBe('file_format_check_failed');
     expect(eventsOf(failingId)).toEqual([['tiktok.post.failed', 'file_format_check_failed']]);
-    const events = service.emulator.posting.webhooksSent.slice(-2).map((w) => [w.event, w.status]);
+    const sent = await waitFor(
+      async () => service.emulator.posting.webhooksSent.slice(-2),
+      (last) => last.at(-1)?.event === 'post.publish.failed',
+    );
+    const events = sent.map((w) => [w.event, w.status]);
     expect(events).toEqual([
       ['post.publish.inbox_delivered', 200],
       ['post.publish.failed', 200],
