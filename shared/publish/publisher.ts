@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceDeps } from '../deps.js';
 import { AppError, TikTokError } from '../errors.js';
-import { getFreshAccessToken, withFreshAccessToken } from '../lifecycle/fresh-access-token.js';
+import {
+  type FreshToken,
+  getFreshAccessToken,
+  withFreshAccessToken,
+} from '../lifecycle/fresh-access-token.js';
 import { num, str } from '../store/attributes.js';
 import { allPostShards, type PostKey, type PostRecord } from '../store/post-store.js';
 import { DUE_INDEX } from '../store/table-schema.js';
@@ -214,25 +218,8 @@ async function startPublishing(
     return;
   }
 
-  let token: Awaited<ReturnType<typeof getFreshAccessToken>>;
-  try {
-    token = await getFreshAccessToken(deps, key);
-  } catch (error) {
-    if (
-      error instanceof AppError &&
-      (error.code === 'connection_not_found' || error.code === 'connection_reauth_required')
-    ) {
-      await fail(error.code === 'connection_not_found' ? 'connection_removed' : 'connection_reauth_required');
-      return;
-    }
-    return retryLater(
-      deps,
-      post,
-      owner,
-      error instanceof AppError ? error.code : 'publish_error',
-      retryAfterMs(error),
-    );
-  }
+  const token = await tokenOrGiveBack(deps, post, owner, fail);
+  if (!token) return;
   if (!token.record.scopes.includes(SCOPE_FOR_MODE[post.mode])) {
     await fail('scope_not_authorized');
     return;
@@ -267,20 +254,10 @@ async function startPublishing(
     }
   }
 
-  // The token is opened (DynamoDB, KMS) before init_sent is written: a failure there leaves nothing sent, so the
-  // post is retried, not failed as publish_interrupted.
-  let initToken: Awaited<ReturnType<typeof getFreshAccessToken>>;
-  try {
-    initToken = await getFreshAccessToken(deps, key);
-  } catch (error) {
-    return retryLater(
-      deps,
-      post,
-      owner,
-      error instanceof AppError ? error.code : 'publish_error',
-      retryAfterMs(error),
-    );
-  }
+  // Opened again (creator_info may have refreshed it) before init_sent is written: a DynamoDB or KMS failure here
+  // leaves nothing sent, so the post is retried, not failed as publish_interrupted.
+  const initToken = await tokenOrGiveBack(deps, post, owner, fail);
+  if (!initToken) return;
   const marked = await deps.posts.updateAsHolder(key, owner, {
     stage: 'claimed',
     set: { stage: str('init_sent'), updatedAt: num(deps.now()) },
@@ -654,6 +631,34 @@ async function retryLater(
   });
   const now = deps.now();
   await deps.posts.releaseClaim(key, owner, { now, dueAt: now + delayMs, attempts });
+}
+
+/**
+ * A fresh access token for the post's connection, or nothing once the post is dealt with: failed when the connection
+ * is gone or needs re-auth, given back to `scheduled` (retried later) when the token could not be opened or refreshed.
+ */
+async function tokenOrGiveBack(
+  deps: ServiceDeps,
+  post: PostRecord,
+  owner: string,
+  fail: (failReason: string) => Promise<unknown>,
+): Promise<FreshToken | undefined> {
+  try {
+    return await getFreshAccessToken(deps, keyOf(post));
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'connection_not_found') await fail('connection_removed');
+    else if (error instanceof AppError && error.code === 'connection_reauth_required')
+      await fail('connection_reauth_required');
+    else
+      await retryLater(
+        deps,
+        post,
+        owner,
+        error instanceof AppError ? error.code : 'publish_error',
+        retryAfterMs(error),
+      );
+    return undefined;
+  }
 }
 
 /** TikTok's Retry-After in milliseconds, when it sent one. */
